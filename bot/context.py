@@ -1,0 +1,89 @@
+"""What a handler sees: the sender, the room, the transaction, the clock, and how to answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.errors import PermissionDenied, UserError
+from bot.i18n import Lang, Localizable, T
+from bot.notify import Outbox, person_lang
+from bot.people import resolve, roles_of
+from bot.storage.tables import Account, AuditEvent, Person, Room
+
+
+@dataclass
+class Context:
+    """One incoming message being handled, inside one transaction."""
+
+    session: Session
+    config: Config
+    clock: Clock
+    person: Person
+    account: Account
+    room: Room
+    event_id: str
+    now: datetime
+    outbox: Outbox
+    message_id: str | None = None
+    roles: set[str] = field(default_factory=set)
+    _replies: int = 0
+
+    @property
+    def network(self) -> str:
+        return self.room.network
+
+    @property
+    def person_id(self) -> int:
+        assert self.person.id is not None
+        return self.person.id
+
+    @property
+    def lang(self) -> Lang:
+        return person_lang(self.config, self.person, self.network, self.room)
+
+    def reply(self, message: Localizable, *, kind: str = "reply", payload: dict[str, Any] | None = None) -> None:
+        """Answer where the message came from, in the sender's language."""
+        self._replies += 1
+        key = f"reply:{self.network}:{self.event_id}:{self._replies}"
+        if self.message_id:
+            payload = {**(payload or {}), "reply_to": self.message_id}
+        self.outbox.to_room(self.room, message, kind=kind, key=key, payload=payload, lang=self.lang)
+
+    def reply_private(self, message: Localizable, *, kind: str = "reply",
+                      payload: dict[str, Any] | None = None) -> None:
+        """Answer in the sender's private chat with the bot."""
+        if self.room.is_private:
+            self.reply(message, kind=kind, payload=payload)
+            return
+        self._replies += 1
+        key = f"reply:{self.network}:{self.event_id}:{self._replies}"
+        self.outbox.to_person(self.person, message, kind=kind, key=key, payload=payload)
+
+    def audit(self, action: str, object_type: str, object_id: object, **details: Any) -> None:
+        """Record a change in the audit log."""
+        self.session.add(AuditEvent(at=self.now, person_id=self.person.id, action=action,
+                                    object_type=object_type, object_id=str(object_id), details=details or None))
+
+    def person_by_ref(self, ref: str) -> Person:
+        """The person named @ref (a placeholder is made for someone who has not written yet)."""
+        person = resolve(self.session, self.network, ref, self.now)
+        if person is None:
+            raise UserError(T("I do not know {who}.", who=ref))
+        return person
+
+    def has_role(self, *roles: str) -> bool:
+        return "admin" in self.roles or bool(self.roles & set(roles))
+
+    def require_role(self, *roles: str) -> None:
+        """Object-level permission (e.g. the author or a co-chair); command-level checks live in the registry."""
+        if not self.has_role(*roles):
+            raise PermissionDenied(T("You are not allowed to do this."))
+
+    def refresh_roles(self) -> None:
+        self.roles = roles_of(self.session, self.person, self.now)

@@ -1,0 +1,33 @@
+"""What transports hand to the core: one platform-neutral incoming message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A message (or button press, or reaction turned into a command) from a person in a room."""
+
+    network: str
+    event_id: str
+    room_id: str
+    user_id: str
+    text: str
+    display_name: str = ""
+    handle: str | None = None
+    room_title: str = ""
+    is_private: bool = False
+    locale_hint: str | None = None
+    message_id: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Handled:
+    """What the router did with a message: the replies it queued, rendered (for button-press pop-ups)."""
+
+    duplicate: bool = False
+    command: str | None = None
+    outcome: str = "ignored"
+    replies: list[str] = field(default_factory=list)

@@ -1,0 +1,77 @@
+"""Writing to the outbox: every message is rendered for its reader and keyed so it is sent once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from bot.config import Config
+from bot.i18n import Lang, Localizable
+from bot.people import dm_account
+from bot.storage.tables import OutboxMessage, Person, Room
+
+
+def room_lang(config: Config, room: Room) -> Lang:
+    return Lang(room.language or config.default_language, ZoneInfo(room.timezone or config.timezone), room.network)
+
+
+def person_lang(config: Config, person: Person, network: str, room: Room | None = None) -> Lang:
+    """A person's language: their choice, else the platform's hint, else the room's, else the default."""
+    locale = person.locale or person.locale_hint or (room.language if room else None) or config.default_language
+    tz = room.timezone if room and room.timezone else config.timezone
+    return Lang(locale, ZoneInfo(tz), network)
+
+
+class Outbox:
+    """Queues messages in the current transaction; the transports deliver them."""
+
+    def __init__(self, session: Session, config: Config, now: datetime) -> None:
+        self.session, self.config, self.now = session, config, now
+
+    def _insert(self, values: dict[str, Any]) -> bool:
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        values.setdefault("created_at", self.now)
+        values.setdefault("next_attempt_at", self.now)
+        stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
+        result = self.session.execute(stmt)
+        return bool(getattr(result, "rowcount", 0))
+
+    def to_room(self, room: Room, message: Localizable, *, kind: str, key: str,
+                payload: dict[str, Any] | None = None, lang: Lang | None = None) -> bool:
+        """Queue a message to a room, in the room's language unless `lang` says otherwise."""
+        if not room.active:
+            return False
+        lang = lang or room_lang(self.config, room)
+        return self._insert({
+            "key": f"{key}@r{room.id}", "kind": kind, "network": room.network, "room_id": room.id,
+            "person_id": room.person_id if room.is_private else None, "locale": lang.locale,
+            "text": message.render(lang), "payload": payload})
+
+    def to_person(self, person: Person, message: Localizable, *, kind: str, key: str,
+                  payload: dict[str, Any] | None = None) -> bool:
+        """Queue a private message, on the network the person used last; False when they cannot be reached."""
+        assert person.id is not None
+        account = dm_account(self.session, person.id)
+        if account is None:
+            return False
+        lang = person_lang(self.config, person, account.network)
+        return self._insert({
+            "key": f"{key}@p{person.id}", "kind": kind, "network": account.network, "room_id": None,
+            "person_id": person.id, "locale": lang.locale, "text": message.render(lang), "payload": payload})
+
+    def rooms_with_purpose(self, purpose: str, group_id: int | None = None) -> list[Room]:
+        query = select(Room).where(Room.purpose == purpose, Room.active == True)  # noqa: E712
+        if group_id is not None:
+            query = query.where(Room.group_id == group_id)
+        return list(self.session.exec(query.order_by(Room.id)).all())
+
+    def to_purpose(self, purpose: str, message: Localizable, *, kind: str, key: str,
+                   group_id: int | None = None, payload: dict[str, Any] | None = None) -> int:
+        """Queue a message to every room with this purpose (e.g. the secretariat); returns how many."""
+        return sum(self.to_room(room, message, kind=kind, key=key, payload=payload)
+                   for room in self.rooms_with_purpose(purpose, group_id))

@@ -1,0 +1,162 @@
+"""Who is who: people, their accounts, rooms, and the roles they hold at a given time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from bot.config import Config
+from bot.i18n import Lang, normalize_language
+from bot.storage.tables import Account, Person, Role, Room, WorkingGroup
+
+VOTING_ROLES = frozenset({"member", "cochair", "committee"})
+ROLES = ("member", "cochair", "committee", "secretariat", "observer", "admin")
+
+
+def handle_key(ref: str) -> str:
+    """How a handle is compared: without the leading @, in lower case."""
+    return ref.strip().lstrip("@").lower()
+
+
+@dataclass(frozen=True)
+class Who:
+    """A person as a reader on a given network should see them (a mention where possible)."""
+
+    display_name: str
+    handles: dict[str, str] = field(default_factory=dict)
+
+    def render(self, lang: Lang) -> str:
+        handle = self.handles.get(lang.network)
+        return "@" + handle if handle else self.display_name
+
+
+def who(session: Session, person_id: int) -> Who:
+    person = session.get(Person, person_id)
+    if person is None:
+        return Who("?")
+    accounts = session.exec(select(Account).where(Account.person_id == person_id)).all()
+    return Who(person.display_name, {a.network: a.handle for a in accounts if a.handle})
+
+
+def identify(session: Session, config: Config, now: datetime, network: str, user_id: str,
+             handle: str | None, display_name: str, locale_hint: str | None) -> tuple[Person, Account]:
+    """Find or create the sender; a placeholder account made from an @mention is claimed by its handle."""
+    account = session.exec(select(Account).where(Account.network == network,
+                                                 Account.platform_user_id == user_id)).first()
+    key = handle_key(handle) if handle else None
+    if account is None and key:
+        account = session.exec(select(Account).where(Account.network == network, Account.handle == key,
+                                                     col(Account.platform_user_id).is_(None))).first()
+        if account is not None:
+            account.platform_user_id = user_id
+    if account is None:
+        person = Person(display_name=display_name or handle or user_id, created_at=now)
+        session.add(person)
+        session.flush()
+        assert person.id is not None
+        account = Account(person_id=person.id, network=network, platform_user_id=user_id, handle=key)
+        session.add(account)
+    person_found = session.get(Person, account.person_id)
+    assert person_found is not None
+    person = person_found
+    if key and account.handle != key:
+        account.handle = key
+    if display_name and person.display_name != display_name and person.display_name in (handle, user_id, key):
+        person.display_name = display_name
+    hint = normalize_language(locale_hint)
+    if hint and person.locale_hint != hint:
+        person.locale_hint = hint
+    account.last_seen_at = now
+    session.flush()
+    if config.is_bootstrap_admin(network, user_id, handle) and "admin" not in roles_of(session, person, now):
+        grant(session, person, "admin", None, now, None, None)
+    return person, account
+
+
+def resolve(session: Session, network: str, ref: str, now: datetime, create: bool = True) -> Person | None:
+    """The person behind @ref on this network; unknown handles get a placeholder until they first write."""
+    key = handle_key(ref)
+    account = session.exec(select(Account).where(Account.network == network, Account.handle == key)).first()
+    if account is None:
+        if not create:
+            return None
+        person = Person(display_name=key.split(":")[0], created_at=now)
+        session.add(person)
+        session.flush()
+        assert person.id is not None
+        session.add(Account(person_id=person.id, network=network, platform_user_id=None, handle=key))
+        session.flush()
+        return person
+    return session.get(Person, account.person_id)
+
+
+def room_for(session: Session, now: datetime, network: str, platform_room_id: str, title: str,
+             is_private: bool, person: Person | None) -> Room:
+    """Find or create the room a message came from."""
+    room = session.exec(select(Room).where(Room.network == network,
+                                           Room.platform_room_id == platform_room_id)).first()
+    if room is None:
+        room = Room(network=network, platform_room_id=platform_room_id, title=title, is_private=is_private,
+                    person_id=person.id if (is_private and person) else None, created_at=now)
+        session.add(room)
+        session.flush()
+    elif title and room.title != title:
+        room.title = title
+    if not room.active:
+        room.active = True
+    return room
+
+
+def active_roles(session: Session, person_id: int, now: datetime) -> list[Role]:
+    return list(session.exec(select(Role).where(
+        Role.person_id == person_id, Role.since <= now,
+        or_(col(Role.until).is_(None), col(Role.until) > now))).all())
+
+
+def roles_of(session: Session, person: Person, now: datetime) -> set[str]:
+    assert person.id is not None
+    return {role.role for role in active_roles(session, person.id, now)}
+
+
+def grant(session: Session, person: Person, role: str, group: WorkingGroup | None, now: datetime,
+          until: datetime | None, granted_by: Person | None) -> Role:
+    """Give a role; an existing active one in the same scope gets the new mandate end instead."""
+    assert person.id is not None
+    group_id = group.id if group else None
+    for existing in active_roles(session, person.id, now):
+        if existing.role == role and existing.group_id == group_id:
+            existing.until = until
+            return existing
+    granted = Role(person_id=person.id, role=role, group_id=group_id, since=now, until=until,
+                   granted_by=granted_by.id if granted_by else None)
+    session.add(granted)
+    session.flush()
+    return granted
+
+
+def revoke(session: Session, person: Person, role: str, group: WorkingGroup | None, now: datetime) -> int:
+    """End a role now; returns how many mandates were ended."""
+    assert person.id is not None
+    ended = 0
+    for existing in active_roles(session, person.id, now):
+        if existing.role == role and (group is None or existing.group_id == group.id):
+            existing.until = now
+            ended += 1
+    return ended
+
+
+def group_by_slug(session: Session, slug: str) -> WorkingGroup | None:
+    return session.exec(select(WorkingGroup).where(WorkingGroup.slug == slug.lower())).first()
+
+
+def dm_account(session: Session, person_id: int) -> Account | None:
+    """The account to write to privately: the one the person used last."""
+    accounts = session.exec(select(Account).where(Account.person_id == person_id,
+                                                  col(Account.platform_user_id).is_not(None))).all()
+    if not accounts:
+        return None
+    epoch = datetime.min
+    return max(accounts, key=lambda a: (a.last_seen_at.replace(tzinfo=None) if a.last_seen_at else epoch))

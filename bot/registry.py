@@ -1,0 +1,129 @@
+"""The command registry: each command declares, in one place, its names, arguments, options, roles and help."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.i18n import T, fold
+from bot.parsing import Opt, Param
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+Handler = Callable[..., Awaitable[None]]
+
+EVERYONE: frozenset[str] | None = None
+ADMINS = frozenset({"admin"})
+STAFF = frozenset({"admin", "secretariat", "cochair"})
+CHAIRS = frozenset({"admin", "cochair"})
+MEMBERS = frozenset({"admin", "secretariat", "cochair", "committee", "member"})
+
+
+@dataclass
+class Command:
+    """A command or subcommand: `/group add <slug> <name>` is the subcommand `add` of `group`."""
+
+    name: str
+    fr: str
+    help: T
+    usage: T | None = None
+    params: Sequence[Param] = ()
+    options: Sequence[Opt] = ()
+    roles: frozenset[str] | None = None
+    where: str = "any"
+    handler: Handler | None = None
+    parent: Command | None = None
+    subcommands: dict[str, Command] = field(default_factory=dict)
+    sub_order: list[Command] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return f"{self.parent.path} {self.name}" if self.parent else self.name
+
+    @property
+    def path_fr(self) -> str:
+        return f"{self.parent.path_fr} {self.fr}" if self.parent else self.fr
+
+    def names(self) -> set[str]:
+        return {fold(self.name), fold(self.fr)}
+
+    def find_sub(self, word: str) -> Command | None:
+        return self.subcommands.get(fold(word))
+
+    def walk(self) -> Iterator[Command]:
+        yield self
+        for sub in self.sub_order:
+            yield from sub.walk()
+
+
+class Registry:
+    """All commands, by English and French name."""
+
+    def __init__(self) -> None:
+        self.top: dict[str, Command] = {}
+        self.order: list[Command] = []
+
+    def add(self, path: str, fr: str, **fields: Any) -> Command:
+        """Declare `path` ("group add") with its French name ("groupe ajouter")."""
+        words, words_fr = path.split(), fr.split()
+        assert len(words) == len(words_fr), f"{path!r} and {fr!r} differ in length"
+        parent: Command | None = None
+        for depth, (word, word_fr) in enumerate(zip(words, words_fr, strict=True)):
+            table = self.top if parent is None else parent.subcommands
+            node = table.get(fold(word))
+            last = depth == len(words) - 1
+            if node is None:
+                node = Command(name=word, fr=word_fr, help=fields.get("help", T("")), parent=parent)
+                table[fold(word)] = node
+                table[fold(word_fr)] = node
+                (self.order if parent is None else parent.sub_order).append(node)
+            if last:
+                for key, value in fields.items():
+                    setattr(node, key, value)
+            parent = node
+        assert parent is not None
+        return parent
+
+    def command(self, path: str, fr: str, **fields: Any) -> Callable[[Handler], Handler]:
+        """Decorator: `@registry.command("group add", "groupe ajouter", help=T(...), params=[...])`."""
+
+        def decorate(handler: Handler) -> Handler:
+            self.add(path, fr, handler=handler, **fields)
+            return handler
+
+        return decorate
+
+    def find(self, word: str) -> Command | None:
+        return self.top.get(fold(word))
+
+    def suggest(self, word: str) -> list[str]:
+        names = sorted(self.top)
+        return difflib.get_close_matches(fold(word), names, n=3, cutoff=0.6)
+
+    def all_commands(self) -> Iterator[Command]:
+        for top in self.order:
+            yield from top.walk()
+
+
+registry = Registry()
+command = registry.command
+
+
+def is_allowed(command: Command, roles: set[str]) -> bool:
+    """The one permission rule: a command with roles needs one of them; admins may do everything."""
+    node: Command | None = command
+    while node is not None:
+        if node.roles is not None:
+            return "admin" in roles or bool(node.roles & roles)
+        node = node.parent
+    return True
+
+
+def usage_of(command: Command, context: Context | None = None) -> T | None:
+    node: Command | None = command
+    while node is not None and node.usage is None:
+        node = node.parent
+    return node.usage if node else None

@@ -1,0 +1,229 @@
+"""The router: dedupe, identify the sender, parse, check permission, dispatch, and turn errors into answers."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.context import Context
+from bot.errors import ArgError, PermissionDenied, UserError
+from bot.i18n import Lines, Raw, T
+from bot.messages import Handled, Incoming
+from bot.notify import Outbox
+from bot.parsing import MAX_COMMAND_LENGTH, bind, clean_text, tokenize
+from bot.people import identify, roles_of, room_for
+from bot.registry import Command, Registry, is_allowed, usage_of
+from bot.storage.db import unit_of_work
+from bot.storage.tables import OutboxMessage, ProcessedEvent
+
+log = logging.getLogger("forumbot.router")
+
+COMMAND_PREFIXES = ("/", "!")
+
+
+@dataclass(frozen=True)
+class TextHook:
+    """Handles plain (non-command) lines, e.g. minutes being taken; `claims` is a cheap test with no I/O."""
+
+    claims: Callable[[str], bool]
+    handle: Callable[[Context, str], Awaitable[bool]]
+
+
+text_hooks: list[TextHook] = []
+
+
+def text_hook(claims: Callable[[str], bool]) -> Callable[[Callable[[Context, str], Awaitable[bool]]],
+                                                          Callable[[Context, str], Awaitable[bool]]]:
+    """Decorator registering a plain-text hook."""
+
+    def decorate(fn: Callable[[Context, str], Awaitable[bool]]) -> Callable[[Context, str], Awaitable[bool]]:
+        text_hooks.append(TextHook(claims, fn))
+        return fn
+
+    return decorate
+
+
+def split_command(text: str) -> tuple[str, str] | None:
+    """`/vote@forum_bot V3 yes` → ("vote", "V3 yes"); None when the text is not a command."""
+    if not text.startswith(COMMAND_PREFIXES) or len(text) < 2 or not text[1].isalpha():
+        return None
+    head, _, rest = text[1:].partition(" ")
+    if "\n" in head:
+        head, _, more = head.partition("\n")
+        rest = more + " " + rest
+    return head.split("@", 1)[0], rest.strip()
+
+
+class Router:
+    """Turns each Incoming into at most one transaction of changes plus the messages they cause."""
+
+    def __init__(self, engine: Engine, config: Config, clock: Clock, registry: Registry) -> None:
+        self.engine, self.config, self.clock, self.registry = engine, config, clock, registry
+
+    def _context(self, session: Session, msg: Incoming) -> Context:
+        now = self.clock.now()
+        person, account = identify(session, self.config, now, msg.network, msg.user_id, msg.handle,
+                                   msg.display_name, msg.locale_hint)
+        room = room_for(session, now, msg.network, msg.room_id, msg.room_title, msg.is_private, person)
+        ctx = Context(session=session, config=self.config, clock=self.clock, person=person, account=account,
+                      room=room, event_id=msg.event_id, now=now, outbox=Outbox(session, self.config, now),
+                      message_id=msg.message_id)
+        ctx.roles = roles_of(session, person, now)
+        return ctx
+
+    @staticmethod
+    def _seen(session: Session, msg: Incoming) -> bool:
+        return session.get(ProcessedEvent, (msg.network, msg.event_id)) is not None
+
+    @staticmethod
+    def _replies(session: Session, msg: Incoming) -> list[str]:
+        prefix = f"reply:{msg.network}:{msg.event_id}:"
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith(prefix))  # type: ignore
+                            .order_by(OutboxMessage.id)).all()
+        return [row.text for row in rows]
+
+    async def handle(self, msg: Incoming) -> Handled:
+        """Handle one message; never raises, whatever it contains."""
+        started = time.perf_counter()
+        result = Handled()
+        try:
+            result = await self._handle(msg)
+        except Exception:
+            log.exception("internal error on %s event %s", msg.network, msg.event_id)
+            result = self._answer_failure(msg, T("Sorry, something went wrong on my side. "
+                                                 "Nothing was changed; please try again later."), "error")
+        log.info("event", extra={"network": msg.network, "event": msg.event_id, "command": result.command,
+                                 "room": msg.room_id, "outcome": result.outcome,
+                                 "ms": round((time.perf_counter() - started) * 1000, 1)})
+        return result
+
+    async def _handle(self, msg: Incoming) -> Handled:
+        text = clean_text(msg.text)
+        parts = split_command(text)
+        if parts is None:
+            hooks = [hook for hook in text_hooks if hook.claims(text)]
+            if not hooks:
+                return Handled(outcome="ignored")
+            return await self._run(msg, None, lambda ctx: self._hooks(ctx, hooks, text))
+        name, args = parts
+        command = self.registry.find(name)
+        if command is None:
+            return self._answer_failure(msg, self._unknown(name), "unknown", record=True)
+        if len(text) > MAX_COMMAND_LENGTH:
+            return self._answer_failure(msg, T("Your message is too long ({size} characters); the limit is "
+                                               "{limit}.", size=len(text), limit=MAX_COMMAND_LENGTH),
+                                        "too_long", record=True)
+        return await self._run(msg, command, lambda ctx: self._dispatch(ctx, command, args))
+
+    async def _hooks(self, ctx: Context, hooks: list[TextHook], text: str) -> str:
+        for hook in hooks:
+            if await hook.handle(ctx, text):
+                return "hook"
+        return "ignored"
+
+    async def _run(self, msg: Incoming, command: Command | None,
+                   work: Callable[[Context], Awaitable[str]]) -> Handled:
+        try:
+            with unit_of_work(self.engine) as session:
+                if self._seen(session, msg):
+                    return Handled(duplicate=True, outcome="duplicate")
+                ctx = self._context(session, msg)
+                outcome = await work(ctx)
+                if outcome == "ignored" and ctx._replies == 0:
+                    session.rollback()
+                    return Handled(outcome="ignored")
+                session.add(ProcessedEvent(network=msg.network, event_id=msg.event_id, at=ctx.now))
+                session.flush()
+                return Handled(command=command.path if command else None, outcome=outcome,
+                               replies=self._replies(session, msg))
+        except ArgError as exc:
+            assert command is not None
+            return self._answer_failure(msg, self._with_usage(exc, command), "bad_arguments", record=True)
+        except PermissionDenied as exc:
+            return self._answer_failure(msg, exc.message, "denied", record=True)
+        except UserError as exc:
+            return self._answer_failure(msg, exc.message, "refused", record=True)
+        except IntegrityError:
+            with Session(self.engine) as session:
+                if self._seen(session, msg):
+                    return Handled(duplicate=True, outcome="duplicate")
+            raise
+
+    def _with_usage(self, exc: ArgError, command: Command) -> Lines:
+        usage = getattr(exc, "command", None) or command
+        text = usage_of(usage)
+        return Lines([exc.message, T("Usage: {usage}", usage=text) if text else None])
+
+    async def _dispatch(self, ctx: Context, command: Command, args: str) -> str:
+        tokens = tokenize(args)
+        node = command
+        consumed_end = 0
+        while tokens and node.subcommands:
+            sub = node.find_sub(tokens[0].text)
+            if sub is None:
+                break
+            node = sub
+            consumed_end = tokens[0].end
+            tokens = tokens[1:]
+        raw = args[consumed_end:] if consumed_end else args
+        tokens = tokenize(raw)
+        if not is_allowed(node, ctx.roles):
+            raise PermissionDenied(T("Only {roles} may use /{command}.", roles=_roles_text(node),
+                                     command=Raw(node.path)))
+        if node.handler is None:
+            raise _arg_error(T("Which one? {choices}", choices=Raw(" · ".join(
+                f"/{sub.path}" for sub in node.sub_order))), node)
+        try:
+            values = bind(raw, tokens, node.params, node.options)
+        except ArgError as exc:
+            raise _arg_error(exc.message, node) from exc
+        await node.handler(ctx, **values)
+        return "ok"
+
+    def _unknown(self, name: str) -> Lines:
+        guesses = self.registry.suggest(name)
+        return Lines([
+            T("I do not know the command /{name}.", name=Raw(name[:40])),
+            T("Did you mean {guesses}?", guesses=Raw(" ".join("/" + g for g in guesses))) if guesses else None,
+            T("Send /help to see what I can do."),
+        ])
+
+    def _answer_failure(self, msg: Incoming, message: T | Lines, outcome: str, record: bool = True) -> Handled:
+        """Answer in a fresh transaction, after whatever the failed attempt did was rolled back."""
+        with unit_of_work(self.engine) as session:
+            if self._seen(session, msg):
+                return Handled(duplicate=True, outcome="duplicate")
+            ctx = self._context(session, msg)
+            ctx.reply(message)
+            if record:
+                session.add(ProcessedEvent(network=msg.network, event_id=msg.event_id, at=ctx.now))
+            session.flush()
+            return Handled(outcome=outcome, replies=self._replies(session, msg))
+
+
+def _arg_error(message: T | Lines, node: Command) -> ArgError:
+    error = ArgError(message)
+    error.command = node  # type: ignore[attr-defined]
+    return error
+
+
+ROLE_NAMES = {
+    "member": T("members"), "cochair": T("co-chairs"), "committee": T("committee members"),
+    "secretariat": T("the secretariat"), "observer": T("observers"), "admin": T("admins"),
+}
+
+
+def _roles_text(node: Command) -> Lines:
+    current: Command | None = node
+    while current is not None and current.roles is None:
+        current = current.parent
+    roles = sorted(current.roles) if current and current.roles else ["admin"]
+    return Lines([ROLE_NAMES[r] for r in roles if r in ROLE_NAMES], sep=", ")

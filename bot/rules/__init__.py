@@ -1,0 +1,1 @@
+"""Pure rules of the forum: no I/O, no clock, no translation."""

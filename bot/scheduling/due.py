@@ -1,0 +1,78 @@
+"""Due sources: each feature says when its next item falls due and how to act on everything due now.
+
+The database is the truth: a pass asks storage what is due at `now`, acts, and records what it did (idempotency
+keys in the outbox, flags on rows), so a restart or a missed tick catches up by itself and nothing runs twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.config import Config
+from bot.notify import Outbox
+from bot.storage.db import unit_of_work
+
+log = logging.getLogger("forumbot.scheduling")
+
+
+@dataclass
+class JobContext:
+    """What a due pass sees: one transaction, the config, the moment, and the outbox."""
+
+    session: Session
+    config: Config
+    now: datetime
+    outbox: Outbox
+
+
+@dataclass(frozen=True)
+class DueSource:
+    """A kind of scheduled work (closing votes, meeting reminders, overdue milestones …)."""
+
+    name: str
+    next_due: Callable[[Session, Config, datetime], datetime | None]
+    run: Callable[[JobContext], int]
+
+
+due_sources: list[DueSource] = []
+
+
+def due_source(name: str, next_due: Callable[[Session, Config, datetime], datetime | None]
+               ) -> Callable[[Callable[[JobContext], int]], Callable[[JobContext], int]]:
+    """Decorator: `@due_source("votes.close", next_due=...)` on the function that acts on what is due."""
+
+    def decorate(run: Callable[[JobContext], int]) -> Callable[[JobContext], int]:
+        due_sources.append(DueSource(name, next_due, run))
+        return run
+
+    return decorate
+
+
+class DueRunner:
+    """Runs due passes, each source in its own transaction."""
+
+    def __init__(self, engine: Engine, config: Config) -> None:
+        self.engine, self.config = engine, config
+
+    def next_due(self, now: datetime) -> datetime | None:
+        """The earliest moment anything falls due (it may be in the past: then it is due now)."""
+        with Session(self.engine) as session:
+            moments = [m for source in due_sources if (m := source.next_due(session, self.config, now))]
+        return min(moments) if moments else None
+
+    def run(self, now: datetime) -> int:
+        """Act on everything due at `now`; returns how many items were acted upon."""
+        done = 0
+        for source in due_sources:
+            try:
+                with unit_of_work(self.engine) as session:
+                    done += source.run(JobContext(session, self.config, now, Outbox(session, self.config, now)))
+            except Exception:
+                log.exception("due source %s failed", source.name)
+        return done
