@@ -1,0 +1,1 @@
+"""Forum Bot: a chat bot for the Open Government Forum."""

@@ -1,0 +1,1 @@
+"""Pure rules: periods, vote counting and forum cadence, with no I/O."""
