@@ -125,7 +125,8 @@ class Cadence:
     def __post_init__(self) -> None:
         if self.months_per_period not in (3, 6):
             raise CalendarError(
-                "bad_cadence", f"months_per_period must be 3 or 6, got {self.months_per_period}"
+                "bad_cadence",
+                f"months_per_period must be 3 or 6, got {self.months_per_period}",
             )
         _check_month(self.start_month)
 
@@ -133,7 +134,11 @@ class Cadence:
     def start_months(self) -> tuple[int, ...]:
         """Months in which periods begin, sorted (default halves: (1, 7))."""
         step = self.months_per_period
-        return tuple(sorted((self.start_month - 1 + k * step) % 12 + 1 for k in range(12 // step)))
+        return tuple(
+            sorted(
+                (self.start_month - 1 + k * step) % 12 + 1 for k in range(12 // step)
+            )
+        )
 
     @property
     def aligned(self) -> bool:

@@ -111,7 +111,14 @@ class Period:
         if not 1 <= quarter <= 4:
             raise PeriodError("bad_quarter", f"quarter must be 1 to 4, got {quarter}")
         start = date(year, 3 * quarter - 2, 1)
-        return cls("quarter", year, quarter, start, last_day_of_month(year, 3 * quarter), text=text)
+        return cls(
+            "quarter",
+            year,
+            quarter,
+            start,
+            last_day_of_month(year, 3 * quarter),
+            text=text,
+        )
 
     @classmethod
     def of_half(cls, year: int, half: int, text: str = "") -> Period:
@@ -120,7 +127,9 @@ class Period:
         if not 1 <= half <= 2:
             raise PeriodError("bad_half", f"half-year must be 1 or 2, got {half}")
         start = date(year, 6 * half - 5, 1)
-        return cls("half", year, half, start, last_day_of_month(year, 6 * half), text=text)
+        return cls(
+            "half", year, half, start, last_day_of_month(year, 6 * half), text=text
+        )
 
     @classmethod
     def of_year(cls, year: int, text: str = "") -> Period:
@@ -131,7 +140,9 @@ class Period:
 
 def _check_year(year: int) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise PeriodError("bad_year", f"year must be between {MIN_YEAR} and {MAX_YEAR}, got {year}")
+        raise PeriodError(
+            "bad_year", f"year must be between {MIN_YEAR} and {MAX_YEAR}, got {year}"
+        )
 
 
 def _check_month(month: int) -> None:
@@ -191,7 +202,9 @@ _RE_YEAR_FIRST = re.compile(rf"(\d{{4}}){_SEP}([qths]) ?(\d+)")
 _RE_NAMED_MONTH = re.compile(r"([a-z]+) ?(\d{4})")
 _RE_DAY_NAMED = re.compile(r"(\d{1,2})(?:er|st|nd|rd|th)? ([a-z]+) (\d{4})")
 _RE_NAMED_DAY = re.compile(r"([a-z]+) (\d{1,2})(?:st|nd|rd|th)? (\d{4})")
-_RE_ORDINAL = re.compile(r"([a-z0-9]+) (quarter|trimestre|half|semestre) (?:(?:of|de|d) )?(\d{4})")
+_RE_ORDINAL = re.compile(
+    r"([a-z0-9]+) (quarter|trimestre|half|semestre) (?:(?:of|de|d) )?(\d{4})"
+)
 
 
 def _normalize(text: str) -> str:

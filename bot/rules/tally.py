@@ -109,7 +109,9 @@ def tally(
     yes, no, abstain = counts["yes"], counts["no"], counts["abstain"]
     cast = yes + no + abstain
     if cast > electorate:
-        raise TallyError("too_many_ballots", f"{cast} ballots for an electorate of {electorate}")
+        raise TallyError(
+            "too_many_ballots", f"{cast} ballots for an electorate of {electorate}"
+        )
     met = quorum_met(cast, electorate, quorum)
     carried = majority_reached(yes, no, abstain, majority)
     outcome: Outcome = "no_quorum" if not met else "adopted" if carried else "rejected"
@@ -174,7 +176,9 @@ _MAJORITY_WORDS: dict[str, Majority] = {
     "two_thirds": "two_thirds",
     "deux tiers": "two_thirds",
 }
-_MAJORITY_FILLER = re.compile(r"\b(majority|majorite|qualified|qualifiee|of|the|des|de|la|a)\b")
+_MAJORITY_FILLER = re.compile(
+    r"\b(majority|majorite|qualified|qualifiee|of|the|des|de|la|a)\b"
+)
 
 
 def parse_majority(text: str) -> Majority:
@@ -184,7 +188,9 @@ def parse_majority(text: str) -> Majority:
     s = re.sub(r"\s+", " ", _MAJORITY_FILLER.sub(" ", s)).strip()
     if s in _MAJORITY_WORDS:
         return _MAJORITY_WORDS[s]
-    raise MajorityError("unknown_majority", f"not a majority I understand: {text.strip()!r}")
+    raise MajorityError(
+        "unknown_majority", f"not a majority I understand: {text.strip()!r}"
+    )
 
 
 # --------------------------------------------------------------------------- approval
@@ -215,11 +221,15 @@ def _check_setup(candidates: Sequence[str], seats: int) -> None:
         raise ApprovalError("duplicate_candidate", "candidates must be distinct")
 
 
-def validate_approval(choices: Collection[str], candidates: Sequence[str], seats: int) -> frozenset[str]:
+def validate_approval(
+    choices: Collection[str], candidates: Sequence[str], seats: int
+) -> frozenset[str]:
     """Check one ballot: known candidates only, each once, at most `seats` of them."""
     _check_setup(candidates, seats)
     if isinstance(choices, str):
-        raise ApprovalError("bad_ballot", "a ballot is a collection of names, not one string")
+        raise ApprovalError(
+            "bad_ballot", "a ballot is a collection of names, not one string"
+        )
     chosen = frozenset(choices)
     if len(chosen) != len(choices):
         raise ApprovalError("duplicate_choice", "a candidate is approved twice")
@@ -227,7 +237,9 @@ def validate_approval(choices: Collection[str], candidates: Sequence[str], seats
     if unknown:
         raise ApprovalError("unknown_candidate", f"unknown candidate {unknown[0]!r}")
     if len(chosen) > seats:
-        raise ApprovalError("too_many_choices", f"at most {seats} choices, got {len(chosen)}")
+        raise ApprovalError(
+            "too_many_choices", f"at most {seats} choices, got {len(chosen)}"
+        )
     return chosen
 
 
