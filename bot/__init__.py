@@ -1,1 +1,1 @@
-"""Forum Bot: the chat bot that runs the day-to-day coordination of a multistakeholder forum."""
+"""Forum Bot: a chat bot for the Open Government Forum."""

@@ -1,1 +1,1 @@
-"""Pure rules of the forum: no I/O, no clock, no translation."""
+"""Pure rules: periods, vote counting and forum cadence, with no I/O."""
