@@ -110,7 +110,7 @@ class Config:
         return any(name.lower() in candidates for name in names)
 
 
-def _get(table: Mapping[str, Any], key: str, prefix: str, check: Callable[[Any], T], expected: str,
+def _get(table: Mapping[str, Any], key: str, prefix: str, check: Callable[[Any], Any], expected: str,
          default: T) -> T:
     if key not in table:
         return default

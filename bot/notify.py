@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.config import Config
 from bot.i18n import Lang, Localizable
@@ -68,7 +68,7 @@ class Outbox:
         query = select(Room).where(Room.purpose == purpose, Room.active == True)  # noqa: E712
         if group_id is not None:
             query = query.where(Room.group_id == group_id)
-        return list(self.session.exec(query.order_by(Room.id)).all())
+        return list(self.session.exec(query.order_by(col(Room.id))).all())
 
     def to_purpose(self, purpose: str, message: Localizable, *, kind: str, key: str,
                    group_id: int | None = None, payload: dict[str, Any] | None = None) -> int:

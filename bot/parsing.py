@@ -67,6 +67,11 @@ class Kind:
 
     expected: T = T("a value")
 
+    def with_expected(self, expected: T) -> Kind:
+        """The same kind, saying more precisely what is expected (e.g. the reason)."""
+        self.expected = expected
+        return self
+
     def convert(self, text: str) -> Any:
         return text
 

@@ -76,7 +76,7 @@ class Registry:
             node = table.get(fold(word))
             last = depth == len(words) - 1
             if node is None:
-                node = Command(name=word, fr=word_fr, help=fields.get("help", T("")), parent=parent)
+                node = Command(name=word, fr=word_fr, help=fields.get("help", T("(no description)")), parent=parent)
                 table[fold(word)] = node
                 table[fold(word_fr)] = node
                 (self.order if parent is None else parent.sub_order).append(node)

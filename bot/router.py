@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import Context
 from bot.errors import ArgError, PermissionDenied, UserError
-from bot.i18n import Lines, Raw, T
+from bot.i18n import Lines, Localizable, Raw, T
 from bot.messages import Handled, Incoming
 from bot.notify import Outbox
 from bot.parsing import MAX_COMMAND_LENGTH, bind, clean_text, tokenize
@@ -86,8 +86,8 @@ class Router:
     @staticmethod
     def _replies(session: Session, msg: Incoming) -> list[str]:
         prefix = f"reply:{msg.network}:{msg.event_id}:"
-        rows = session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith(prefix))  # type: ignore
-                            .order_by(OutboxMessage.id)).all()
+        rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.key).startswith(prefix))
+                            .order_by(col(OutboxMessage.id))).all()
         return [row.text for row in rows]
 
     async def handle(self, msg: Incoming) -> Handled:
@@ -196,7 +196,7 @@ class Router:
             T("Send /help to see what I can do."),
         ])
 
-    def _answer_failure(self, msg: Incoming, message: T | Lines, outcome: str, record: bool = True) -> Handled:
+    def _answer_failure(self, msg: Incoming, message: Localizable, outcome: str, record: bool = True) -> Handled:
         """Answer in a fresh transaction, after whatever the failed attempt did was rolled back."""
         with unit_of_work(self.engine) as session:
             if self._seen(session, msg):
@@ -209,7 +209,7 @@ class Router:
             return Handled(outcome=outcome, replies=self._replies(session, msg))
 
 
-def _arg_error(message: T | Lines, node: Command) -> ArgError:
+def _arg_error(message: Localizable, node: Command) -> ArgError:
     error = ArgError(message)
     error.command = node  # type: ignore[attr-defined]
     return error

@@ -164,9 +164,7 @@ async def run_interactive(forum: Forum, user: str = "you") -> int:
     print(f"Forum Bot console. Type /help, or lines like '[plenary] alice: /propose …'. "
           f"You are '{user}' (admin). Ctrl-D quits.")
     await drain_outbox(forum, session.transport)
-    lineno = 0
-    for raw in sys.stdin:
-        lineno += 1
+    for lineno, raw in enumerate(sys.stdin, start=1):
         line = raw.strip()
         if session.clock.now() < real.now():
             forum.advance_to(real.now())

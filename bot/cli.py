@@ -1,0 +1,135 @@
+"""The `forum-bot` command: run, console, demo, export, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from bot.clock import RealClock, SimulatedClock
+from bot.config import Config, ConfigError, load_config
+
+log = logging.getLogger("forumbot")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load_config(getattr(args, "config", None))
+    if getattr(args, "db", None):
+        config = replace(config, database_url=args.db)
+    return config
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="forum-bot", description="The Open Government Forum's chat bot.")
+    parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--config", help="the TOML config file (default: ./config.toml if present)")
+        p.add_argument("--db", help="an SQLAlchemy database URL (overrides database_url)")
+        return p
+
+    add("run", "connect the configured networks; with none configured, start the interactive console")
+    console = add("console", "talk to the bot in the terminal, or replay a transcript with --script")
+    console.add_argument("--script", help="a transcript file to replay (see README)")
+    console.add_argument("--echo", action="store_true", help="print the transcript's lines too")
+    demo = add("demo", "play the bundled transcript of a forum's life, in French and English")
+    demo.add_argument("--quiet", action="store_true", help="print only the bot's messages")
+    export = add("export", "write a register (decisions, votes, milestones, updates, meetings, members, "
+                           "notifications) to standard output")
+    export.add_argument("what", help="what to export")
+    export.add_argument("--format", default="json", help="json or csv (ics for meetings)")
+    db = add("db", "database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: apply the schema migrations")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not args.command:
+        parser.print_help()
+        return 0
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(f"forum-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from bot.storage.db import make_engine
+    from bot.storage.migrate import current_revision, upgrade
+
+    engine = make_engine(_config(args).database_url)
+    upgrade(engine)
+    print(f"database at revision {current_revision(engine)}")
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.app import Forum
+    from bot.transports.console import run_interactive, run_script
+
+    config = _config(args)
+    if args.script:
+        try:
+            text = Path(args.script).read_text(encoding="utf-8")
+        except OSError as exc:
+            print(f"forum-bot: cannot read {args.script}: {exc.strerror}", file=sys.stderr)
+            return 2
+        forum = Forum(config, SimulatedClock())
+        return asyncio.run(run_script(forum, text, echo=args.echo))
+    forum = Forum(config, SimulatedClock(RealClock().now()))
+    return asyncio.run(run_interactive(forum))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.app import Forum
+    from bot.runner import demo_script
+    from bot.transports.console import run_script
+
+    text = demo_script()
+    config = _config(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.db:
+            config = replace(config, database_url=f"sqlite:///{tmp}/demo.sqlite3")
+        forum = Forum(config, SimulatedClock())
+        return asyncio.run(run_script(forum, text, echo=not args.quiet))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runner import run
+
+    return asyncio.run(run(_config(args)))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.app import Forum
+    from bot.exports import export, exporters
+    from bot.storage.db import unit_of_work
+
+    config = _config(args)
+    forum = Forum(config, RealClock())
+    if args.what not in exporters or args.format not in exporters[args.what].formats:
+        kinds = ", ".join(sorted(exporters))
+        print(f"forum-bot: export: expected one of {kinds} with --format "
+              f"{'|'.join(exporters.get(args.what, exporters['members']).formats)}", file=sys.stderr)
+        return 2
+    with unit_of_work(forum.engine) as session:
+        sys.stdout.write(export(session, config, forum.clock.now(), args.what, args.format))
+    return 0
+
+
+COMMANDS = {"db": cmd_db, "console": cmd_console, "demo": cmd_demo, "run": cmd_run, "export": cmd_export}

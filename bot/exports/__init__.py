@@ -1,0 +1,70 @@
+"""The open register: exporters by name, written as JSON or CSV with stable snake_case keys."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.config import Config
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """One kind of export: its field names and how to read its rows."""
+
+    name: str
+    fields: tuple[str, ...]
+    rows: Callable[[Session, Config, datetime], list[Row]]
+    formats: tuple[str, ...] = ("json", "csv")
+
+
+exporters: dict[str, Exporter] = {}
+
+
+def exporter(name: str, fields: tuple[str, ...], formats: tuple[str, ...] = ("json", "csv")
+             ) -> Callable[[Callable[[Session, Config, datetime], list[Row]]],
+                           Callable[[Session, Config, datetime], list[Row]]]:
+    """Decorator registering an exporter."""
+
+    def decorate(fn: Callable[[Session, Config, datetime], list[Row]]
+                 ) -> Callable[[Session, Config, datetime], list[Row]]:
+        exporters[name] = Exporter(name, fields, fn, formats)
+        return fn
+
+    return decorate
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def write(rows: list[Row], fields: tuple[str, ...], fmt: str) -> str:
+    """Serialise rows: JSON (a list of objects) or CSV (a header line, then one line per row)."""
+    clean = [{key: _plain(row.get(key)) for key in fields} for row in rows]
+    if fmt == "json":
+        return json.dumps(clean, ensure_ascii=False, indent=2) + "\n"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\n")
+    writer.writeheader()
+    for row in clean:
+        writer.writerow({k: ("" if v is None else json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict)
+                             else v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def export(session: Session, config: Config, now: datetime, name: str, fmt: str) -> str:
+    chosen = exporters[name]
+    if chosen.name != name or fmt not in chosen.formats:
+        raise KeyError(fmt)
+    return write(chosen.rows(session, config, now), chosen.fields, fmt)

@@ -1,0 +1,94 @@
+"""The call for applications: /apply, /applications, /accept, /decline."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from bot.context import Context
+from bot.errors import UserError
+from bot.i18n import Lines, Raw, T, When
+from bot.parsing import Param, Ref, Slug, Text
+from bot.people import grant, group_by_slug, who
+from bot.registry import STAFF, command
+from bot.storage.tables import Application, Person, WorkingGroup
+
+APPLICATION = Ref("A", T("an application id like A3"))
+
+
+def _pending(ctx: Context, number: int) -> Application:
+    application = ctx.session.get(Application, number)
+    if application is None:
+        raise UserError(T("There is no application A{id}. Send /applications to see them.", id=Raw(str(number))))
+    if application.status != "pending":
+        raise UserError(T("Application A{id} was already answered.", id=Raw(str(number))))
+    return application
+
+
+@command("apply", "candidater", help=T("answer the call for applications"),
+         usage=T("/apply <text> — e.g. /apply I lead an open-data association and would like to join"),
+         params=[Param("text", Text().with_expected(T("the text of your application")))])
+async def apply(ctx: Context, text: str) -> None:
+    if len(text) > 2000:
+        raise UserError(T("An application is at most {limit} characters.", limit=2000))
+    application = Application(person_id=ctx.person_id, text=text, created_at=ctx.now)
+    ctx.session.add(application)
+    ctx.session.flush()
+    ctx.audit("application.submit", "application", application.id)
+    ctx.reply(T("Thank you. Your application is A{id}; the secretariat will answer you in private.",
+                id=Raw(str(application.id))))
+    ctx.outbox.to_purpose("secretariat", T("New application A{id} from {who}: {text}", id=Raw(str(application.id)),
+                                           who=who(ctx.session, ctx.person_id), text=Raw(text)),
+                          kind="application_received", key=f"application:{application.id}:received")
+
+
+@command("applications", "candidatures", help=T("the applications waiting for an answer"), roles=STAFF,
+         usage=T("/applications"))
+async def applications(ctx: Context) -> None:
+    pending = ctx.session.exec(select(Application).where(Application.status == "pending")
+                               .order_by(col(Application.id))).all()
+    if not pending:
+        ctx.reply(T("No application is waiting."))
+        return
+    ctx.reply(Lines([T("Applications waiting for an answer:"), *(
+        Lines([Raw(f"• A{a.id} "), who(ctx.session, a.person_id), Raw(" ("), When(a.created_at), Raw("): "),
+               Raw(a.text)], sep="") for a in pending)]))
+
+
+@command("accept", "accepter", help=T("accept an application"), roles=STAFF,
+         usage=T("/accept A3 [group] — e.g. /accept A3 open-data"),
+         params=[Param("number", APPLICATION), Param("slug", Slug(), optional=True)])
+async def accept(ctx: Context, number: int, slug: str | None) -> None:
+    application = _pending(ctx, number)
+    group: WorkingGroup | None = None
+    if slug:
+        group = group_by_slug(ctx.session, slug)
+        if group is None:
+            raise UserError(T("There is no group {slug}. Send /group list to see them.", slug=Raw(slug)))
+    applicant = ctx.session.get(Person, application.person_id)
+    assert applicant is not None
+    application.status, application.decided_at, application.decided_by = "accepted", ctx.now, ctx.person_id
+    application.group_id = group.id if group else None
+    grant(ctx.session, applicant, "member", group, ctx.now, None, ctx.person)
+    ctx.audit("application.accept", "application", application.id, group=slug)
+    ctx.reply(T("Application A{id} accepted.", id=Raw(str(number))))
+    message = (T("Welcome! Your application A{id} was accepted: you are now a member of {group}.",
+                 id=Raw(str(number)), group=Raw(group.slug)) if group else
+               T("Welcome! Your application A{id} was accepted: you are now a member of the forum.",
+                 id=Raw(str(number))))
+    ctx.outbox.to_person(applicant, message, kind="application_outcome", key=f"application:{number}:outcome")
+
+
+@command("decline", "refuser", help=T("decline an application, with the reason"), roles=STAFF,
+         usage=T("/decline A3 <reason> — e.g. /decline A3 the call is for organisations only"),
+         params=[Param("number", APPLICATION), Param("reason", Text().with_expected(T("the reason")))])
+async def decline(ctx: Context, number: int, reason: str) -> None:
+    application = _pending(ctx, number)
+    applicant = ctx.session.get(Person, application.person_id)
+    assert applicant is not None
+    application.status, application.decided_at, application.decided_by = "declined", ctx.now, ctx.person_id
+    application.reason = reason
+    ctx.audit("application.decline", "application", application.id, reason=reason)
+    ctx.reply(T("Application A{id} declined.", id=Raw(str(number))))
+    ctx.outbox.to_person(applicant, T("Your application A{id} was not accepted. Reason: {reason}",
+                                      id=Raw(str(number)), reason=Raw(reason)),
+                         kind="application_outcome", key=f"application:{number}:outcome")

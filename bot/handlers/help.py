@@ -1,0 +1,52 @@
+"""/help: what the sender may do here, in their language."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import UserError
+from bot.i18n import Lines, Raw, T
+from bot.parsing import Param, Word
+from bot.registry import Command, command, is_allowed, registry, usage_of
+
+
+def _name(cmd: Command, locale: str) -> str:
+    return "/" + (cmd.path_fr if locale == "fr" else cmd.path)
+
+
+def _line(cmd: Command, locale: str) -> Lines:
+    return Lines([Raw(_name(cmd, locale)), cmd.help], sep=" — ")
+
+
+ORDER = ("help", "lang", "whoami", "group", "room", "role", "members", "apply", "applications", "accept",
+         "decline", "propose", "proposals", "proposal", "withdraw", "answer", "vote", "votes", "election",
+         "decisions", "commitment", "commitments", "milestone", "milestones", "update", "status", "meeting",
+         "meetings", "agenda", "minutes", "cadence", "calendar", "export")
+
+
+def _rank(cmd: Command) -> int:
+    return ORDER.index(cmd.name) if cmd.name in ORDER else len(ORDER)
+
+
+@command("help", "aide", help=T("what I can do here, for your role"), usage=T("/help [command]"),
+         params=[Param("topic", Word(), optional=True)])
+async def help_command(ctx: Context, topic: str | None) -> None:
+    locale = ctx.lang.locale
+    if topic:
+        cmd = registry.find(topic.lstrip("/!"))
+        if cmd is None:
+            raise UserError(T("I do not know the command /{name}. Send /help to see what I can do.",
+                              name=Raw(topic.lstrip("/!")[:40])))
+        parts: list[Lines | T | None] = [_line(cmd, locale)]
+        for node in cmd.walk():
+            usage = usage_of(node)
+            if node is not cmd and is_allowed(node, ctx.roles) and node.handler is not None:
+                parts.append(Lines([Raw("  "), _line(node, locale)], sep=""))
+        usage = usage_of(cmd)
+        if usage:
+            parts.append(T("Usage: {usage}", usage=usage))
+        ctx.reply(Lines(parts))
+        return
+    allowed = [cmd for cmd in sorted(registry.order, key=_rank)
+               if any(is_allowed(node, ctx.roles) and node.handler for node in cmd.walk())]
+    ctx.reply(Lines([T("What you can do here:"), *(_line(cmd, locale) for cmd in allowed),
+                     T("Send /help <command> for details. Commands work in English and French.")]))

@@ -1,0 +1,86 @@
+"""/role and /members: who holds which role, with mandate ends."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import col, select
+
+from bot.context import Context
+from bot.errors import PermissionDenied, UserError
+from bot.handlers.describe import ROLE_LABELS, role_text
+from bot.i18n import Lines, Localizable, Raw, T
+from bot.parsing import Choice, Day, Opt, Param, Slug, User
+from bot.people import active_roles, grant, group_by_slug, revoke, who
+from bot.registry import STAFF, command
+from bot.storage.tables import Person, Role, WorkingGroup
+
+ROLE = Choice({"member": ("membre",), "cochair": ("copresident", "co-chair", "copresidente"),
+               "committee": ("comite",), "secretariat": (), "observer": ("observateur", "observatrice"),
+               "admin": ()},
+              T("a role: member, cochair, committee, secretariat, observer or admin"))
+
+
+def end_of_day(day: date, ctx: Context) -> datetime:
+    """A mandate `until=2026-06-30` lasts through that whole day, local time."""
+    return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=ctx.lang.tz)
+
+
+@command("role", "role", help=T("give or end a role, with an optional mandate end"), roles=STAFF,
+         usage=T("/role <user> <role> [group] [until=DATE] [end] — e.g. /role @bob member open-data "
+                 "until=2026-06-30"),
+         params=[Param("user", User()), Param("role", ROLE), Param("slug", Slug(), optional=True)],
+         options=[Opt("until", "jusqua", Day(), aliases=("jusque", "fin-mandat")),
+                  Opt("end", "fin", aliases=("revoke", "retirer"))])
+async def role(ctx: Context, user: str, role: str, slug: str | None, until: date | None, end: bool) -> None:
+    if role == "admin" and "admin" not in ctx.roles:
+        raise PermissionDenied(T("Only admins may give the admin role."))
+    group: WorkingGroup | None = None
+    if slug:
+        group = group_by_slug(ctx.session, slug)
+        if group is None:
+            raise UserError(T("There is no group {slug}. Send /group list to see them.", slug=Raw(slug)))
+    elif role in ("member", "observer"):
+        group = None
+    person = ctx.person_by_ref(user)
+    target = who(ctx.session, person.id or 0)
+    label = ROLE_LABELS[role]
+    if end:
+        if not revoke(ctx.session, person, role, group, ctx.now):
+            raise UserError(T("{who} does not hold that role.", who=target))
+        ctx.audit("role.end", "person", person.id, role=role, group=slug)
+        ended = Lines([label, T("of {group}", group=Raw(group.slug)) if group else None], sep=" ")
+        ctx.reply(T("{who} is no longer {role}.", who=target, role=ended))
+        return
+    until_at = end_of_day(until, ctx) if until else None
+    if until_at is not None and until_at <= ctx.now:
+        raise UserError(T("The mandate end must be in the future."))
+    granted = grant(ctx.session, person, role, group, ctx.now, until_at, ctx.person)
+    ctx.audit("role.grant", "person", person.id, role=role, group=slug,
+              until=until_at.isoformat() if until_at else None)
+    ctx.reply(T("{who} is now {role}.", who=target, role=role_text(ctx.session, granted, ctx.lang.tz)))
+
+
+@command("members", "membres", help=T("who is who, with mandate ends"), usage=T("/members [group]"),
+         params=[Param("slug", Slug(), optional=True)])
+async def members(ctx: Context, slug: str | None) -> None:
+    group = None
+    if slug:
+        group = group_by_slug(ctx.session, slug)
+        if group is None:
+            raise UserError(T("There is no group {slug}. Send /group list to see them.", slug=Raw(slug)))
+    people = ctx.session.exec(select(Person).join(Role, col(Role.person_id) == col(Person.id)).distinct()
+                              .order_by(Person.display_name)).all()
+    rows: list[Localizable] = []
+    for person in people:
+        assert person.id is not None
+        held = [r for r in active_roles(ctx.session, person.id, ctx.now)
+                if group is None or r.group_id == group.id]
+        if held:
+            rows.append(Lines([Raw("• "), who(ctx.session, person.id), Raw(": "),
+                               Lines([role_text(ctx.session, r, ctx.lang.tz) for r in held], sep=", ")], sep=""))
+    if not rows:
+        ctx.reply(T("Nobody holds a role here yet."))
+        return
+    title = T("Members of {slug}:", slug=Raw(group.slug)) if group else T("Members of the forum:")
+    ctx.reply(Lines([title, *rows]))

@@ -1,0 +1,39 @@
+"""/room: what this room is for (a group's room, the plenary, the committee, the secretariat)."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import ArgError, UserError
+from bot.i18n import Raw, T
+from bot.parsing import Choice, Param, Slug
+from bot.people import group_by_slug
+from bot.registry import STAFF, command
+
+PURPOSE = Choice({"group": ("groupe",), "plenary": ("pleniere",), "committee": ("comite",),
+                  "secretariat": ()}, T("group <slug>, plenary, committee or secretariat"))
+
+PURPOSE_LABELS = {"plenary": T("the plenary"), "committee": T("the management committee"),
+                  "secretariat": T("the secretariat")}
+
+
+@command("room", "salon", help=T("say what this room is for"), roles=STAFF,
+         usage=T("/room group <slug> | plenary | committee | secretariat — e.g. /room group open-data"),
+         params=[Param("purpose", PURPOSE), Param("slug", Slug(), optional=True)])
+async def room(ctx: Context, purpose: str, slug: str | None) -> None:
+    if ctx.room.is_private:
+        raise UserError(T("Use /room in the room itself, not in a private chat."))
+    if purpose == "group":
+        if slug is None:
+            raise ArgError(T("Missing {what}.", what=T("the group's short name, like open-data")))
+        group = group_by_slug(ctx.session, slug)
+        if group is None:
+            raise UserError(T("There is no group {slug}. Send /group list to see them.", slug=Raw(slug)))
+        ctx.room.purpose, ctx.room.group_id = "group", group.id
+        ctx.audit("room.purpose", "room", ctx.room.id, purpose="group", group=slug)
+        ctx.reply(T("This room is now the room of the working group {slug}.", slug=Raw(slug)))
+        return
+    if slug is not None:
+        raise ArgError(T("I did not understand “{extra}”.", extra=Raw(slug)))
+    ctx.room.purpose, ctx.room.group_id = purpose, None
+    ctx.audit("room.purpose", "room", ctx.room.id, purpose=purpose)
+    ctx.reply(T("This room is now the room of {purpose}.", purpose=PURPOSE_LABELS[purpose]))
