@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.context import Context
 from bot.errors import UserError
 from bot.i18n import Lines, Raw, T
@@ -50,3 +52,30 @@ async def help_command(ctx: Context, topic: str | None) -> None:
                if any(is_allowed(node, ctx.roles) and node.handler for node in cmd.walk())]
     ctx.reply(Lines([T("What you can do here:"), *(_line(cmd, locale) for cmd in allowed),
                      T("Send /help <command> for details. Commands work in English and French.")]))
+
+
+StartHandler = Callable[[Context, str], Awaitable[None]]
+start_handlers: dict[str, StartHandler] = {}
+
+
+def start_handler(prefix: str) -> Callable[[StartHandler], StartHandler]:
+    """Decorator: `/start vote_V3` (a Telegram deep link) calls the handler registered for "vote" with "V3"."""
+
+    def decorate(fn: StartHandler) -> StartHandler:
+        start_handlers[prefix] = fn
+        return fn
+
+    return decorate
+
+
+@command("start", "demarrer", help=T("start talking with me"), usage=T("/start"),
+         params=[Param("payload", Word(), optional=True)])
+async def start(ctx: Context, payload: str | None) -> None:
+    if payload:
+        prefix, _, rest = payload.partition("_")
+        handler = start_handlers.get(prefix.lower())
+        if handler is not None:
+            await handler(ctx, rest)
+            return
+    ctx.reply(Lines([T("Hello! I am the forum's bot. I keep track of proposals, votes, commitments and meetings."),
+                     T("Send /help to see what you can do, and /lang en or /lang fr to choose your language.")]))
