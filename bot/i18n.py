@@ -142,6 +142,13 @@ def lines(parts: Iterable[Localizable | str | None], sep: str = "\n") -> Lines:
     return Lines(list(parts), sep)
 
 
+def either(items: Sequence[Localizable]) -> Localizable:
+    """`a, b or c` in the reader's language."""
+    if len(items) <= 1:
+        return Lines(list(items))
+    return T("{items} or {last}", items=Lines(list(items[:-1]), sep=", "), last=items[-1])
+
+
 @dataclass(frozen=True)
 class Day:
     """A calendar date, written out for the reader (15 janvier 2024 / January 15, 2024)."""

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import T, fold
+from bot.i18n import Lang, T, fold
 from bot.parsing import Opt, Param
 
 if TYPE_CHECKING:
@@ -110,6 +110,16 @@ class Registry:
 
 registry = Registry()
 command = registry.command
+
+
+@dataclass(frozen=True)
+class CommandName:
+    """`/group add` for English readers, `/groupe ajouter` for French ones."""
+
+    command: Command
+
+    def render(self, lang: Lang) -> str:
+        return "/" + (self.command.path_fr if lang.locale == "fr" else self.command.path)
 
 
 def is_allowed(command: Command, roles: set[str]) -> bool:

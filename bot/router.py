@@ -15,12 +15,12 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.context import Context
 from bot.errors import ArgError, PermissionDenied, UserError
-from bot.i18n import Lines, Localizable, Raw, T
+from bot.i18n import Lines, Localizable, Raw, T, either
 from bot.messages import Handled, Incoming
 from bot.notify import Outbox
 from bot.parsing import MAX_COMMAND_LENGTH, bind, clean_text, tokenize
 from bot.people import identify, roles_of, room_for
-from bot.registry import Command, Registry, is_allowed, usage_of
+from bot.registry import Command, CommandName, Registry, is_allowed, usage_of
 from bot.storage.db import unit_of_work
 from bot.storage.tables import OutboxMessage, ProcessedEvent
 
@@ -176,11 +176,11 @@ class Router:
         raw = args[consumed_end:] if consumed_end else args
         tokens = tokenize(raw)
         if not is_allowed(node, ctx.roles):
-            raise PermissionDenied(T("Only {roles} may use /{command}.", roles=_roles_text(node),
-                                     command=Raw(node.path)))
+            raise PermissionDenied(T("Only {roles} may use {command}.", roles=_roles_text(node),
+                                     command=CommandName(node)))
         if node.handler is None:
-            raise _arg_error(T("Which one? {choices}", choices=Raw(" · ".join(
-                f"/{sub.path}" for sub in node.sub_order))), node)
+            raise _arg_error(T("Which one? {choices}", choices=Lines(
+                [CommandName(sub) for sub in node.sub_order], sep=" · ")), node)
         try:
             values = bind(raw, tokens, node.params, node.options)
         except ArgError as exc:
@@ -221,9 +221,9 @@ ROLE_NAMES = {
 }
 
 
-def _roles_text(node: Command) -> Lines:
+def _roles_text(node: Command) -> Localizable:
     current: Command | None = node
     while current is not None and current.roles is None:
         current = current.parent
     roles = sorted(current.roles) if current and current.roles else ["admin"]
-    return Lines([ROLE_NAMES[r] for r in roles if r in ROLE_NAMES], sep=", ")
+    return either([ROLE_NAMES[r] for r in roles if r in ROLE_NAMES])

@@ -50,8 +50,8 @@ async def applications(ctx: Context) -> None:
         ctx.reply(T("No application is waiting."))
         return
     ctx.reply(Lines([T("Applications waiting for an answer:"), *(
-        Lines([Raw(f"• A{a.id} "), who(ctx.session, a.person_id), Raw(" ("), When(a.created_at), Raw("): "),
-               Raw(a.text)], sep="") for a in pending)]))
+        T("• A{id} {who} ({when}): {text}", id=Raw(str(a.id)), who=who(ctx.session, a.person_id),
+          when=When(a.created_at), text=Raw(a.text)) for a in pending)]))
 
 
 @command("accept", "accepter", help=T("accept an application"), roles=STAFF,

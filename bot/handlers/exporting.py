@@ -10,12 +10,14 @@ from bot.config import Config
 from bot.context import Context
 from bot.errors import UserError
 from bot.exports import Row, export, exporter, exporters
-from bot.i18n import Raw, T
+from bot.i18n import Raw, T, fold
 from bot.parsing import Choice, Param, Word
 from bot.people import active_roles
 from bot.registry import command
 from bot.storage.tables import Account, OutboxMessage, Person, Room, WorkingGroup
 
+EXPORT_ALIASES = {"membres": "members", "jalons": "milestones", "avancements": "updates",
+                  "reunions": "meetings", "engagements": "commitments"}
 FORMAT = Choice({"json": (), "csv": (), "ics": ()}, T("json, csv or ics"))
 
 
@@ -23,7 +25,7 @@ FORMAT = Choice({"json": (), "csv": (), "ics": ()}, T("json, csv or ics"))
          usage=T("/export decisions|milestones|updates|meetings|votes|members [csv|json]"),
          params=[Param("what", Word()), Param("fmt", FORMAT, optional=True)])
 async def export_command(ctx: Context, what: str, fmt: str | None) -> None:
-    name = what.lower()
+    name = EXPORT_ALIASES.get(fold(what), fold(what))
     if name not in exporters or name == "notifications":
         raise UserError(T("I can export: {kinds}.", kinds=Raw(", ".join(
             sorted(k for k in exporters if k != "notifications")))))

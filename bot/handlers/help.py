@@ -25,6 +25,9 @@ ORDER = ("help", "lang", "whoami", "group", "room", "role", "members", "apply", 
          "meetings", "agenda", "minutes", "cadence", "calendar", "export")
 
 
+HIDDEN = frozenset({"start"})
+
+
 def _rank(cmd: Command) -> int:
     return ORDER.index(cmd.name) if cmd.name in ORDER else len(ORDER)
 
@@ -48,7 +51,7 @@ async def help_command(ctx: Context, topic: str | None) -> None:
             parts.append(T("Usage: {usage}", usage=usage))
         ctx.reply(Lines(parts))
         return
-    allowed = [cmd for cmd in sorted(registry.order, key=_rank)
+    allowed = [cmd for cmd in sorted(registry.order, key=_rank) if cmd.name not in HIDDEN
                if any(is_allowed(node, ctx.roles) and node.handler for node in cmd.walk())]
     ctx.reply(Lines([T("What you can do here:"), *(_line(cmd, locale) for cmd in allowed),
                      T("Send /help <command> for details. Commands work in English and French.")]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.config import SUPPORTED_LANGUAGES
 from bot.context import Context
-from bot.errors import ArgError, PermissionDenied
+from bot.errors import ArgError, PermissionDenied, UserError
 from bot.i18n import T
 from bot.parsing import Choice, Param
 from bot.registry import command
@@ -24,6 +24,8 @@ async def lang(ctx: Context, first: str, second: str | None) -> None:
     if first == "room":
         if second is None:
             raise ArgError(T("Missing {what}.", what=LANGUAGE.expected))
+        if ctx.room.is_private:
+            raise UserError(T("Use /lang room in the room itself; here, /lang fr or /lang en sets your own language."))
         if not ctx.has_role("secretariat", "cochair"):
             raise PermissionDenied(T("Only admins, co-chairs and the secretariat may set a room's language."))
         ctx.room.language = second

@@ -77,8 +77,8 @@ async def members(ctx: Context, slug: str | None) -> None:
         held = [r for r in active_roles(ctx.session, person.id, ctx.now)
                 if group is None or r.group_id == group.id]
         if held:
-            rows.append(Lines([Raw("• "), who(ctx.session, person.id), Raw(": "),
-                               Lines([role_text(ctx.session, r, ctx.lang.tz) for r in held], sep=", ")], sep=""))
+            rows.append(T("• {who}: {roles}", who=who(ctx.session, person.id),
+                          roles=Lines([role_text(ctx.session, r, ctx.lang.tz) for r in held], sep=", ")))
     if not rows:
         ctx.reply(T("Nobody holds a role here yet."))
         return

@@ -12,8 +12,9 @@ from bot.registry import STAFF, command
 PURPOSE = Choice({"group": ("groupe",), "plenary": ("pleniere",), "committee": ("comite",),
                   "secretariat": ()}, T("group <slug>, plenary, committee or secretariat"))
 
-PURPOSE_LABELS = {"plenary": T("the plenary"), "committee": T("the management committee"),
-                  "secretariat": T("the secretariat")}
+PURPOSE_SET = {"plenary": T("This room is now the plenary's room."),
+               "committee": T("This room is now the management committee's room."),
+               "secretariat": T("This room is now the secretariat's room: it receives the automatic alerts.")}
 
 
 @command("room", "salon", help=T("say what this room is for"), roles=STAFF,
@@ -36,4 +37,4 @@ async def room(ctx: Context, purpose: str, slug: str | None) -> None:
         raise ArgError(T("I did not understand “{extra}”.", extra=Raw(slug)))
     ctx.room.purpose, ctx.room.group_id = purpose, None
     ctx.audit("room.purpose", "room", ctx.room.id, purpose=purpose)
-    ctx.reply(T("This room is now the room of {purpose}.", purpose=PURPOSE_LABELS[purpose]))
+    ctx.reply(PURPOSE_SET[purpose])

@@ -1,0 +1,97 @@
+"""Keep the gettext catalogs in step with the code.
+
+    python scripts/catalog.py sync    # extract T()/TN() strings, update locales/*/messages.po,
+                                      # fill English (the source language), list French still missing
+    python scripts/catalog.py check   # exit 1 when a string lacks a translation (what the tests check)
+
+The same can be done with pybabel: `pybabel extract -F babel.cfg -k T -k TN:1,2 -o locales/messages.pot .`
+then `pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ROOT / "locales"
+KEYWORDS = {"T": None, "TN": (1, 2)}
+
+
+def template() -> Catalog:
+    catalog = Catalog(project="forum-bot", charset="utf-8")
+    for filename, lineno, message, comments, context in extract_from_dir(
+            str(ROOT / "bot"), method_map=[("**.py", "python")], keywords=KEYWORDS, strip_comment_tags=True):
+        if message and message != "" and (not isinstance(message, tuple) or message[0]):
+            catalog.add(message, None, [(f"bot/{filename}", lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def po_path(locale: str) -> Path:
+    return LOCALES / locale / "LC_MESSAGES" / "messages.po"
+
+
+def load(locale: str) -> Catalog:
+    path = po_path(locale)
+    if not path.exists():
+        return Catalog(locale=locale, project="forum-bot", charset="utf-8")
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def sync() -> int:
+    pot = template()
+    with (LOCALES / "messages.pot").open("wb") as handle:
+        write_po(handle, pot, omit_header=False, sort_output=True)
+    missing = 0
+    for locale in ("en", "fr"):
+        catalog = load(locale)
+        catalog.update(template(), no_fuzzy_matching=True)
+        catalog.fuzzy = False
+        catalog.obsolete.clear()
+        for message in catalog:
+            if not message.id:
+                continue
+            if locale == "en" and not _translated(message.string):
+                message.string = message.id
+            if not _translated(message.string):
+                missing += 1
+                print(f"{locale}: missing: {message.id!r}")
+        path = po_path(locale)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            write_po(handle, catalog, sort_output=True, width=120)
+    print(f"{len(pot)} strings; {missing} translations missing")
+    return 0
+
+
+def _translated(string: object) -> bool:
+    if isinstance(string, tuple | list):
+        return all(string)
+    return bool(string)
+
+
+def check() -> int:
+    pot = template()
+    bad = 0
+    for locale in ("en", "fr"):
+        catalog = load(locale)
+        for message in pot:
+            entry = catalog.get(message.id)
+            if message.id and (entry is None or not _translated(entry.string)):
+                bad += 1
+                print(f"{locale}: missing: {message.id!r}")
+    return 1 if bad else 0
+
+
+def main(argv: list[str]) -> int:
+    action = argv[0] if argv else "check"
+    return {"sync": sync, "check": check}[action]()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
