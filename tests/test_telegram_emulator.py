@@ -203,6 +203,7 @@ async def test_group_scope_commands_are_separate(emu: TelegramEmulator) -> None:
     assert emu.commands({"type": "all_group_chats"}, "fr") == [{"command": "tally", "description": "Compter"}]
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_429_is_retried_by_aio_rate_limiter(emu: TelegramEmulator) -> None:
     dave = emu.user(1004, "Dave")
     chat = emu.private_chat(dave)
@@ -221,6 +222,7 @@ async def test_429_is_retried_by_aio_rate_limiter(emu: TelegramEmulator) -> None
     assert len(emu.messages_in(chat.id)) == 1
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_429_without_rate_limiter_raises_retry_after(emu: TelegramEmulator) -> None:
     chat = emu.private_chat(emu.user(1010, "Erin"))
     emu.fail_next("sendMessage", status=429, retry_after=7)
@@ -382,3 +384,23 @@ async def test_standalone_mode_subprocess() -> None:
         if proc.returncode is None:
             proc.terminate()
         assert await asyncio.wait_for(proc.wait(), timeout=5) == 0
+
+
+async def test_json_body_and_reply_markup_edit(emu: TelegramEmulator) -> None:
+    emu.private_chat(emu.user(88, "Lea"))
+    keyboard = {"inline_keyboard": [[{"text": "Go", "callback_data": "go"}]]}
+    async with aiohttp.ClientSession() as session:
+        url = f"{emu.base_url}{TOKEN}/sendMessage"
+        async with session.post(url, json={"chat_id": 88, "text": "hi", "reply_markup": keyboard}) as resp:
+            sent = (await resp.json())["result"]
+        assert sent["reply_markup"] == keyboard and sent["from"]["is_bot"] is True
+        edit_url = f"{emu.base_url}{TOKEN}/editMessageReplyMarkup"
+        form = {"chat_id": "88", "message_id": str(sent["message_id"])}
+        async with session.post(edit_url, data=form) as resp:
+            edited = (await resp.json())["result"]
+        assert "reply_markup" not in edited
+        async with session.post(edit_url, data=form) as resp:
+            assert resp.status == 400
+            assert "message is not modified" in (await resp.json())["description"]
+    assert [r.method for r in emu.sent] == ["sendMessage", "editMessageReplyMarkup"]
+    assert emu.sent[0].reply_markup == keyboard

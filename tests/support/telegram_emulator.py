@@ -535,6 +535,7 @@ class TelegramEmulator:
         self.callback_answers: list[CallbackAnswer] = []
         self.calls: list[ApiCall] = []
         self.call_counts: Counter[str] = Counter()
+        self.message_counts: Counter[int | None] = Counter()  # new messages per chat, None = all
         self._users: dict[int, User] = {}
         self._chats: dict[int, Chat] = {}
         self._members: dict[tuple[int, int], str] = {}
@@ -893,11 +894,9 @@ class TelegramEmulator:
     ) -> list[SentRecord]:
         """Wait until at least ``n`` new messages were sent (to ``chat_id`` if given)."""
 
-        def current() -> list[SentRecord]:
-            return self.new_messages() if chat_id is None else self.messages_in(chat_id)
-
-        await self.wait_for(lambda: len(current()) >= n, timeout, what=f"{n} messages")
-        return current()
+        key = chat_id.id if isinstance(chat_id, Chat) else chat_id
+        await self.wait_for(lambda: self.message_counts[key] >= n, timeout, what=f"{n} messages")
+        return self.new_messages() if key is None else self.messages_in(key)
 
     # ------------------------------------------------------------------ faults
 
@@ -1027,6 +1026,9 @@ class TelegramEmulator:
     def _record(self, **fields: Any) -> SentRecord:
         record = SentRecord(seq=next(self._seq), date=int(time.time()), **fields)
         self.sent.append(record)
+        if record.method in ("sendMessage", "sendDocument"):
+            self.message_counts[record.chat_id] += 1
+            self.message_counts[None] += 1
         self._changed.notify()
         return record
 
@@ -1781,12 +1783,10 @@ class _ControlAPI:
         chat_id = int(query["chat_id"]) if "chat_id" in query else None
         timeout = float(query.get("timeout", 10))
         try:
-            records = await self.emu.wait_for_messages(n, chat_id, timeout)
-            return web.json_response({"ok": True, "messages": len(records)})
+            await self.emu.wait_for(lambda: self.emu.message_counts[chat_id] >= n, timeout)
+            return web.json_response({"ok": True, "messages": self.emu.message_counts[chat_id]})
         except TimeoutError:
-            emu = self.emu
-            count = len(emu.new_messages() if chat_id is None else emu.messages_in(chat_id))
-            return web.json_response({"ok": False, "messages": count})
+            return web.json_response({"ok": False, "messages": self.emu.message_counts[chat_id]})
 
     async def stats(self, request: web.Request) -> web.Response:
         emu = self.emu
@@ -1803,7 +1803,7 @@ class _ControlAPI:
             {
                 "bots": bots,
                 "sent": len(emu.sent),
-                "messages": len(emu.new_messages()),
+                "messages": emu.message_counts[None],
                 "failed": len(emu.failed),
                 "callback_answers": len(emu.callback_answers),
                 "calls": dict(emu.call_counts),
