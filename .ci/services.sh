@@ -59,14 +59,25 @@ _forumbot_services_main() {
         return 1
     fi
     echo "services.sh: installing ${missing[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null || return 1
-    if [ "${missing[*]}" = "postgresql" ] && _forumbot_pg_bindir >/dev/null; then
-        apt-get install -y -qq --reinstall postgresql-common >/dev/null || return 1
-    else
-        apt-get install -y -qq "${missing[@]}" >/dev/null || return 1
-    fi
+    local log
+    log="$(mktemp /tmp/forumbot-services-apt.XXXXXX)"
+    {
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq &&
+            if [ "${missing[*]}" = "postgresql" ] && _forumbot_pg_bindir >/dev/null; then
+                apt-get install -y -qq --reinstall postgresql-common
+            else
+                apt-get install -y -qq "${missing[@]}"
+            fi
+    } >"$log" 2>&1
+    local rc=$?
     _forumbot_stop_default_clusters
+    if [ "$rc" -ne 0 ]; then
+        echo "services.sh: apt-get failed ($rc); last lines of $log:" >&2
+        tail -n 30 "$log" >&2
+        return "$rc"
+    fi
+    rm -f "$log"
 
     local bindir
     if ! bindir="$(_forumbot_pg_bindir)"; then

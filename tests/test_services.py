@@ -148,9 +148,7 @@ async def test_message_roundtrip_with_nio(synapse: SynapseServer, clients: list[
 
 
 @pytest.mark.asyncio
-async def test_tight_server_rate_limits_messages(
-    synapse_tight: SynapseServer, clients: list[AsyncClient]
-) -> None:
+async def test_tight_server_rate_limits_messages(synapse_tight: SynapseServer, clients: list[AsyncClient]) -> None:
     a = await _login(synapse_tight, _name("alice"), "pw-a")
     clients.append(a)
     created = await a.room_create(name="rate limit test")
@@ -225,11 +223,7 @@ def test_postgres_select_for_update_skip_locked(postgres_url: str) -> None:
                 with c2.begin():
                     # Row 1 is locked by c1: c2 skips it instead of waiting.
                     assert c2.execute(claim).scalar() == 2
-                    rest = (
-                        c2.execute(sa.text("SELECT id FROM jobs ORDER BY id FOR UPDATE SKIP LOCKED"))
-                        .scalars()
-                        .all()
-                    )
+                    rest = c2.execute(sa.text("SELECT id FROM jobs ORDER BY id FOR UPDATE SKIP LOCKED")).scalars().all()
                     assert rest == [2, 3]
                     with pytest.raises(sa.exc.OperationalError):
                         c2.execute(sa.text("SELECT id FROM jobs WHERE id = 1 FOR UPDATE NOWAIT"))

@@ -59,9 +59,7 @@ def service_unavailable(reason: str) -> NoReturn:
 
 def _start_synapse(tight: bool) -> SynapseServer:
     if not synapse_available():
-        service_unavailable(
-            "matrix-synapse is not installed in this Python environment (pip install matrix-synapse)"
-        )
+        service_unavailable("matrix-synapse is not installed in this Python environment (pip install matrix-synapse)")
     server = SynapseServer(tight_rate_limits=tight)
     try:
         server.start()

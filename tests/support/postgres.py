@@ -155,9 +155,7 @@ class _DatabaseAdmin:
     def drop_database(self, name: str) -> None:
         """Drop database ``name``, disconnecting whoever is still on it."""
         with self._connect_admin() as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(_check_name(name)))
-            )
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(_check_name(name))))
 
 
 class ExistingPostgres(_DatabaseAdmin):
@@ -242,9 +240,7 @@ class PostgresCluster(_DatabaseAdmin):
                     check=False,
                 )
             except subprocess.TimeoutExpired as exc:
-                raise PostgresStartError(
-                    f"{what} timed out after {self.start_timeout}s:\n{self.log_tail()}"
-                ) from exc
+                raise PostgresStartError(f"{what} timed out after {self.start_timeout}s:\n{self.log_tail()}") from exc
         if proc.returncode != 0:
             raise PostgresStartError(f"{what} exited with {proc.returncode}:\n{self.log_tail()}")
 

@@ -219,10 +219,7 @@ class SynapseServer:
         return {
             "version": 1,
             "formatters": {
-                "precise": {
-                    "format": "%(asctime)s - %(name)s - %(lineno)d - "
-                    "%(levelname)s - %(request)s - %(message)s"
-                }
+                "precise": {"format": "%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s"}
             },
             "filters": {"context": {"()": "synapse.logging.context.LoggingContextFilter"}},
             "handlers": {
@@ -250,8 +247,7 @@ class SynapseServer:
             return self
         if not synapse_available():
             raise SynapseStartError(
-                "matrix-synapse is not installed in this environment "
-                f"({sys.executable}); pip install matrix-synapse"
+                f"matrix-synapse is not installed in this environment ({sys.executable}); pip install matrix-synapse"
             )
         t0 = time.monotonic()
         self.workdir = Path(tempfile.mkdtemp(prefix="forumbot-synapse-"))
@@ -275,9 +271,7 @@ class SynapseServer:
                 )
             except subprocess.TimeoutExpired as exc:
                 self._cleanup_dir()
-                raise SynapseStartError(
-                    f"synapse --generate-keys timed out after {self.start_timeout}s"
-                ) from exc
+                raise SynapseStartError(f"synapse --generate-keys timed out after {self.start_timeout}s") from exc
             if gen.returncode != 0:
                 out = gen.stdout.decode("utf-8", "replace")[-4000:]
                 self._cleanup_dir()
