@@ -15,7 +15,7 @@ from bot.config import Config
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 
-pytest_plugins: list[str] = []
+pytest_plugins = ["tests.support.fixtures"]
 
 
 @pytest.fixture(scope="session")
