@@ -52,6 +52,10 @@ async def drain_outbox(forum: Forum, transport: Transport, limit: int = 500) -> 
             if message is None or message.sent_at is not None:
                 continue
             room = session.get(Room, message.room_id) if message.room_id else None
+            if room is not None and not room.active:
+                message.last_error = "room inactive: the bot was removed"
+                message.next_attempt_at = forum.clock.now() + MAX_BACKOFF * 24
+                continue
             account = None
             if room is None and message.person_id is not None:
                 account = session.exec(select(Account).where(
