@@ -40,17 +40,17 @@ def group_of(session: Session, meeting: Meeting) -> WorkingGroup | None:
 
 
 def body_label(session: Session, meeting: Meeting) -> Localizable:
-    """`the working group open-data`, `the plenary`, `the management committee`."""
+    """`working group open-data`, `plenary`, `management committee`."""
     if meeting.kind == "plenary":
-        return T("the plenary")
+        return T("plenary")
     if meeting.kind == "committee":
-        return T("the management committee")
+        return T("management committee")
     group = group_of(session, meeting)
-    return T("the working group {slug}", slug=Raw(group.slug if group else "?"))
+    return T("working group {slug}", slug=Raw(group.slug if group else "?"))
 
 
 def meeting_label(session: Session, meeting: Meeting) -> Localizable:
-    """`S2 (the working group open-data, June 10, 2024, 10:00)`."""
+    """`S2 (working group open-data, June 10, 2024, 10:00)`."""
     return T("S{id} ({body}, {when})", id=Raw(str(meeting.id)), body=body_label(session, meeting),
              when=When(meeting.starts_at))
 

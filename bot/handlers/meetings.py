@@ -33,7 +33,7 @@ from bot.storage.tables import ActionItem, Meeting, MinutesEntry, MinutesSession
 BODIES = {"plenary": "plenary", "pleniere": "plenary", "committee": "committee", "comite": "committee"}
 WHEN = Moment(require_time=True).with_expected(T("a date and time like 2024-06-10 10:00"))
 PLACE = Text().with_expected(T("a place or a link"))
-REASON = Text().with_expected(T("the reason"))
+REASON = Text().with_expected(T("the reason for cancelling"))
 
 registry.add("meeting", "reunion", help=T("plan, move or cancel a meeting"),
              usage=T("/meeting plan <group|plenary|committee> <YYYY-MM-DD HH:MM> [place] · "
@@ -121,7 +121,7 @@ async def meeting_move(ctx: Context, number: int, when: datetime, place: str | N
     skip_past_reminders(ctx.session, ctx.config, meeting, ctx.now)
     ctx.audit("meeting.move", "meeting", meeting.id, before=before.isoformat(), starts_at=starts_at.isoformat(),
               place=meeting.place)
-    message = Lines([T("Meeting S{id} of {body} is moved from {before} to {after}.", id=Raw(str(meeting.id)),
+    message = Lines([T("Meeting S{id} ({body}) is moved from {before} to {after}.", id=Raw(str(meeting.id)),
                        body=body_label(ctx.session, meeting), before=When(before), after=When(starts_at)),
                      place_line(meeting)])
     ctx.reply(message)

@@ -89,7 +89,7 @@ def _lead_text(lead: timedelta) -> Localizable:
 
 
 def reminder_message(session: Session, meeting: Meeting, lead: timedelta) -> Lines:
-    return Lines([T("Reminder: meeting S{id} of {body} {lead}, on {when}.", id=Raw(str(meeting.id)),
+    return Lines([T("Reminder: meeting S{id} ({body}) {lead}, on {when}.", id=Raw(str(meeting.id)),
                     body=body_label(session, meeting), lead=_lead_text(lead), when=When(meeting.starts_at)),
                   place_line(meeting), agenda_lines(session, meeting)])
 
