@@ -22,6 +22,8 @@ from bot.registry import STAFF, command
 from bot.rules.calendar import Cadence
 from bot.storage.tables import Meeting, WorkingGroup
 
+NONE = T("none")
+
 
 def _state(ctx: Context, kind: str, group_id: int | None, cadence: Cadence) -> Localizable:
     period = cadence.period_of(ctx.now.astimezone(ctx.config.tz).date())
@@ -43,8 +45,8 @@ def _row(ctx: Context, name: Localizable, kind: str, group_id: int | None, caden
     held = last_held(ctx.session, kind, group_id)
     planned = next_planned(ctx.session, kind, group_id, now)
     return Lines([Lines([Raw("• "), name], sep=""),
-                  Lines([Raw("  "), T("last held: {when}", when=_when(held, T("none")))], sep=""),
-                  Lines([Raw("  "), T("next planned: {when}", when=_when(planned, T("none")))], sep=""),
+                  Lines([Raw("  "), T("last held: {when}", when=_when(held, NONE))], sep=""),
+                  Lines([Raw("  "), T("next planned: {when}", when=_when(planned, NONE))], sep=""),
                   Lines([Raw("  "), _state(ctx, kind, group_id, cadence)], sep="")])
 
 
