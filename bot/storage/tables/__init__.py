@@ -2,16 +2,20 @@
 
 from bot.storage.tables.people import Account, Application, Person, Role, Room, WorkingGroup
 from bot.storage.tables.system import AuditEvent, KeyValue, OutboxMessage, ProcessedEvent
+from bot.storage.tables.tracking import Commitment, Milestone, StatusUpdate
 
 __all__ = [
     "Account",
     "Application",
     "AuditEvent",
+    "Commitment",
     "KeyValue",
+    "Milestone",
     "OutboxMessage",
     "Person",
     "ProcessedEvent",
     "Role",
     "Room",
+    "StatusUpdate",
     "WorkingGroup",
 ]
