@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlmodel import col, select
 
 from bot.context import Context
@@ -22,6 +24,7 @@ from bot.handlers.tracking import (
     progress_text,
 )
 from bot.i18n import Lines, Localizable, Raw, T
+from bot.importing import PlanImportError, import_commitments, read_plan
 from bot.parsing import Opt, Param, Slug, Text
 from bot.people import group_by_slug
 from bot.registry import STAFF, command, registry
@@ -138,3 +141,26 @@ async def status(ctx: Context, code: str | None) -> None:
               for m in late),
         ]))
     ctx.reply(Lines(blocks))
+
+
+BUNDLED_PLANS = Path(__file__).resolve().parent.parent / "demo"
+
+
+@command("commitment import", "engagement importer", help=T("load a bundled action plan file"), roles=STAFF,
+         usage=T("/commitment import <name> — e.g. /commitment import fr-2023-2025-FR0112"),
+         params=[Param("name", Slug().with_expected(T("the name of a bundled plan, like fr-2023-2025-FR0112")))])
+async def commitment_import(ctx: Context, name: str) -> None:
+    """Only files shipped with the bot (bot/demo/*.toml): a chat command never reads an arbitrary path."""
+    bundled = {p.stem.lower(): p for p in BUNDLED_PLANS.glob("*.toml")}
+    path = bundled.get(name.lower())
+    if path is None:
+        raise UserError(T("There is no bundled plan {name}. Available: {names}.", name=Raw(name),
+                          names=Raw(", ".join(sorted(p.stem for p in bundled.values())) or "—")))
+    try:
+        report = import_commitments(ctx.session, ctx.config, ctx.now, read_plan(path), source=path.name)
+    except PlanImportError as exc:
+        raise UserError(T("The file could not be imported: {reason}", reason=Raw(str(exc)))) from exc
+    ctx.reply(T("Imported {name}: {commitments} commitments added, {milestones} milestones added, {updated} "
+                "updated.", name=Raw(path.stem), commitments=Raw(str(report.commitments_added)),
+                milestones=Raw(str(report.milestones_added)),
+                updated=Raw(str(report.commitments_updated + report.milestones_updated))))
