@@ -227,12 +227,11 @@ def people(session: Session, person_ids: Iterable[int]) -> dict[int, Who]:
 
 def update_text(update: StatusUpdate, author: Who | None) -> Localizable:
     """`12 juin 2024 par @carol — 60 %, substantiel : texte` (the evidence link is part of the text)."""
-    return Lines([
-        T("{date} by {who}", date=OnDay(update.created_at), who=author or Raw("?")),
-        Lines([Raw(" — "), progress_text(update.progress, update.level)], sep="")
-        if (update.progress is not None or update.level) else None,
-        Raw(": "), Raw(update.text),
-    ], sep="")
+    head = T("{date} by {who}", date=OnDay(update.created_at), who=author or Raw("?"))
+    summary = progress_text(update.progress, update.level)
+    if summary is not None:
+        head = T("{head} — {progress}", head=head, progress=summary)
+    return T("{label}: {text}", label=head, text=Raw(update.text))
 
 
 def last_update_line(update: StatusUpdate | None, author: Who | None) -> Localizable:

@@ -32,8 +32,8 @@ from bot.handlers.tracking import (
     mref,
     overdue_from,
     people,
-    progress_text,
     secretariat_rooms,
+    update_text,
 )
 from bot.i18n import TN, Day, Lines, Localizable, Raw, T
 from bot.scheduling.due import JobContext, due_source
@@ -234,10 +234,7 @@ def _digest(session: Session, commitments: list[Commitment], start: datetime, en
         TN("{n} update received:", "{n} updates received:", len(updates)) if updates
         else T("No update received this week."),
         *(Lines([Raw(f"  • {codes[u.commitment_id]}" + (f" M{u.milestone_id}" if u.milestone_id else "") + " — "),
-                 authors.get(u.person_id) or Raw("?"),
-                 Lines([Raw(" — "), progress_text(u.progress, u.level)], sep="")
-                 if (u.progress is not None or u.level) else None,
-                 Raw(": " + u.text)], sep="") for u in updates),
+                 update_text(u, authors.get(u.person_id))], sep="") for u in updates),
         TN("{n} milestone done:", "{n} milestones done:", len(done)) if done else None,
         *(line(m) for m in done),
         TN("{n} milestone due in the next 30 days:", "{n} milestones due in the next 30 days:", len(soon))
