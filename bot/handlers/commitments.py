@@ -160,7 +160,7 @@ async def commitment_import(ctx: Context, name: str) -> None:
         report = import_commitments(ctx.session, ctx.config, ctx.now, read_plan(path), source=path.name)
     except PlanImportError as exc:
         raise UserError(T("The file could not be imported: {reason}", reason=Raw(str(exc)))) from exc
-    ctx.reply(T("Imported {name}: {commitments} commitments added, {milestones} milestones added, {updated} "
-                "updated.", name=Raw(path.stem), commitments=Raw(str(report.commitments_added)),
+    ctx.reply(T("Imported {name}: commitments added: {commitments}; milestones added: {milestones}; updated: "
+                "{updated}.", name=Raw(path.stem), commitments=Raw(str(report.commitments_added)),
                 milestones=Raw(str(report.milestones_added)),
                 updated=Raw(str(report.commitments_updated + report.milestones_updated))))

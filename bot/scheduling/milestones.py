@@ -45,6 +45,7 @@ OVERDUE_DIGEST_STATE = "milestones.overdue_digest.slot"
 WEEKLY_DIGEST_STATE = "milestones.weekly_digest.slot"
 SILENT_AFTER = timedelta(days=30)
 DUE_SOON = timedelta(days=30)
+DIGEST_MIN_AGE = timedelta(days=1)  # an alert is not repeated in a digest the same day
 
 
 # --------------------------------------------------------------------------- slots and state
@@ -162,13 +163,13 @@ def next_overdue_digest(session: Session, config: Config, now: datetime) -> date
         col(Milestone.done_at).is_(None), col(Milestone.overdue_alerted_at).is_not(None))).one()
     if first_alert is None:
         return None
-    base = read_state(session, OVERDUE_DIGEST_STATE) or first_alert.replace(tzinfo=UTC)
+    base = read_state(session, OVERDUE_DIGEST_STATE) or first_alert.replace(tzinfo=UTC) + DIGEST_MIN_AGE
     return slot_after(base, OVERDUE_DIGEST_ANCHOR, config.reminders.overdue_digest_every, config.tz)
 
 
 @due_source("milestones.overdue_digest", next_due=next_overdue_digest)
 def overdue_digest(job: JobContext) -> int:
-    """Everything still late (alerted before this slot and not done), to the secretariat, once per slot."""
+    """Everything still late (alerted at least a day before this slot, not done), to the secretariat, once per slot."""
     session, config = job.session, job.config
     slot = slot_floor(job.now, OVERDUE_DIGEST_ANCHOR, config.reminders.overdue_digest_every, config.tz)
     last = read_state(session, OVERDUE_DIGEST_STATE)
@@ -177,7 +178,7 @@ def overdue_digest(job: JobContext) -> int:
     if next_overdue_digest(session, config, job.now) is None:
         return 0
     write_state(session, OVERDUE_DIGEST_STATE, slot)
-    rows = _still_late(session, before=slot)
+    rows = _still_late(session, before=slot - DIGEST_MIN_AGE)
     if not rows:
         return 0
     today = local_today(job.now, config.tz)
