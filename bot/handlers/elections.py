@@ -80,5 +80,6 @@ async def election_resolve(ctx: Context, number: int, people: str) -> None:
         raise UserError(T("“{value}” is not {expected}.", value=Raw(people), expected=Users.expected)) from None
     chosen = [ctx.person_by_ref(h).id or 0 for h in handles]
     decision = voting.resolve_tie(ctx.session, ctx.config, ctx.outbox, ctx.now, vote, chosen, ctx.person_id)
-    ctx.reply(T("Election {ref} is settled and recorded as D{decision}.", ref=vid(number),
-                decision=Raw(str(decision.id))))
+    if ctx.room not in voting.body_rooms(ctx.outbox, vote):
+        ctx.reply(T("Election {ref} is settled and recorded as D{decision}.", ref=vid(number),
+                    decision=Raw(str(decision.id))))

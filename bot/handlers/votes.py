@@ -260,7 +260,7 @@ async def vote_close(ctx: Context, number: int) -> None:
     closed = voting.close_vote(ctx.session, ctx.config, ctx.outbox, ctx.now, vote, ctx.person_id)
     if closed is None:
         raise UserError(T("Vote {ref} is already closed.", ref=vid(number)))
-    if not voting.body_rooms(ctx.outbox, vote) or ctx.room not in voting.body_rooms(ctx.outbox, vote):
+    if ctx.room not in voting.body_rooms(ctx.outbox, vote):
         ctx.reply(T("Vote {ref} is closed; the result is posted in the rooms of {body}.", ref=vid(number),
                     body=body_label(ctx.session, vote.body, vote.group_id)))
 
