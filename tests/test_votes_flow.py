@@ -24,7 +24,9 @@ SETUP = """
 @at 2024-01-15 09:00
 @admin alice
 [committee] alice: /room committee
+[committee] alice: /lang room en
 [plenary] alice: /room plenary
+[plenary] alice: /lang room en
 [plenary] alice: /role @bob cochair
 [plenary] alice: /role @carol committee
 [plenary] alice: /role @dave committee
@@ -154,9 +156,8 @@ async def test_no_table_links_a_voter_to_a_secret_choice(forum: Forum) -> None:
 
 
 async def test_secret_choice_table_has_no_rowid(forum: Forum) -> None:
-    with forum.engine.connect() as conn:
-        with pytest.raises(Exception, match="rowid"):
-            conn.execute(text("SELECT rowid FROM secret_choice")).all()
+    with forum.engine.connect() as conn, pytest.raises(Exception, match="rowid"):
+        conn.execute(text("SELECT rowid FROM secret_choice")).all()
 
 
 @pytest.mark.parametrize(("ballots", "options", "expected"), [
@@ -186,14 +187,15 @@ async def test_tally_edges_through_commands(forum: Forum, ballots: list[str], op
 
 
 async def test_buttons_and_reactions_payloads(forum: Forum) -> None:
-    await play(forum, SETUP + "[committee] bob: /vote open P1\n[committee] bob: /propose Second\n"
+    await play(forum, SETUP + "[committee] alice: /lang room fr\n[committee] bob: /vote open P1\n"
+               "[committee] bob: /propose Second\n"
                "[committee] bob: /vote open P2 secret\n")
     opened = outbox(forum, "vote_opened")
     assert len(opened) == 2
     open_payload, secret_payload = opened[0].payload or {}, opened[1].payload or {}
     assert open_payload["reactions"] == {"👍": "/vote V1 yes", "👎": "/vote V1 no", "🤷": "/vote V1 abstain"}
     assert open_payload["unreact"] == "/vote V1 withdraw"
-    assert [b["label"] for b in open_payload["buttons"][0]] == ["Oui", "Non", "Abstention"]  # the room speaks French
+    assert [b["label"] for b in open_payload["buttons"][0]] == ["Pour", "Contre", "Abstention"]  # French room
     assert "reactions" not in secret_payload
     assert all(b["private"] for b in secret_payload["buttons"][0])
     out = await play(forum, "[dm] carol: /start vote_V2\n[dm] carol: /start vote_V9\n", prefix="s")

@@ -32,7 +32,7 @@ def _tally(decision: Decision) -> Localizable | None:
 def decision_line(session: Session, decision: Decision, tz: ZoneInfo) -> Lines:
     outcome: Localizable = OUTCOME_LABELS.get(decision.outcome, Raw(decision.outcome))
     if decision.outcome == "elected" and decision.elected:
-        outcome = Lines([outcome, Raw(": "), names(session, decision.elected)], sep="")
+        outcome = T("elected: {names}", names=names(session, decision.elected))
     if decision.tie:
         outcome = Lines([outcome, Raw(" ("), T("tie"), Raw(")")], sep="")
     tally = _tally(decision)
