@@ -220,3 +220,15 @@ async def test_exports_keys(forum: Forum) -> None:
 def test_migration_has_the_tables(db_url: str) -> None:
     path = Path(db_url.removeprefix("sqlite:///"))
     assert path.exists()
+
+
+async def test_open_votes_are_in_the_calendar_and_whoami(forum: Forum) -> None:
+    from bot.calendar_feed import calendar_events
+
+    out = await play(forum, SETUP + "[committee] bob: /vote open P1 closes=2d\n[dm] dave: /whoami\n"
+                     "[dm] carol: /vote V1 yes\n[dm] carol: /whoami\n")
+    assert "Votes waiting for your ballot:\n  • V1 Publish the minutes" in out.split("[dm] carol: /vote V1 yes")[0]
+    assert "Votes waiting" not in out.split("[dm] carol: /whoami")[1]
+    with Session(forum.engine) as session:
+        events = [e for e in calendar_events(session, forum.clock.now()) if e.uid.startswith("vote-")]
+    assert [(e.uid, e.start) for e in events] == [("vote-1@forum-bot", datetime(2024, 1, 17, 8, 0, tzinfo=UTC))]
