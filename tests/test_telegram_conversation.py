@@ -23,7 +23,8 @@ async def emu() -> AsyncIterator[TelegramEmulator]:
 
 
 @pytest_asyncio.fixture
-async def tg(config: Config, emu: TelegramEmulator) -> AsyncIterator[TelegramBot]:
+async def tg(config: Config, emu: TelegramEmulator, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[TelegramBot]:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")  # PTB reads RetryAfter.retry_after on a 429; no deprecation warning
     async with telegram_bot(config, emu) as bot:
         yield bot
 

@@ -15,6 +15,7 @@ import hmac
 import html
 import logging
 import re
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -117,7 +118,7 @@ def command_name(name: str) -> str:
 
 def start_payload(command: str) -> str:
     """`/vote V3 yes` → `vote_V3`: the deep-link payload for `/start` (the core's start handlers)."""
-    words = command.strip().lstrip("/!").split()
+    words = unicodedata.normalize("NFKD", command.strip().lstrip("/!")).split()
     return _PAYLOAD_CHARS.sub("", "_".join(words[:2]))[:64]
 
 
@@ -183,7 +184,7 @@ class TelegramTransport(Transport):
         self.app = app
         self.signer = ButtonSigner(forum, app.bot.token)
         self._drain_lock = asyncio.Lock()
-        self._origins: OrderedDict[str, str] = OrderedDict()  # event id → group chat id, for private replies
+        self._last_group: OrderedDict[str, str] = OrderedDict()  # user id → the group they last wrote in
         self._unreachable: list[_Unreachable] = []
         self._gone_rooms: list[str] = []
         self.handled = 0  # updates given to the core
@@ -253,7 +254,7 @@ class TelegramTransport(Transport):
         private = chat.type == ChatType.PRIVATE
         event_id = f"u{update.update_id}"
         if not private:
-            self._remember_origin(event_id, str(chat.id))
+            self._remember_group(str(user.id), str(chat.id))
         handled = await self.forum.handle(Incoming(
             network=NETWORK, event_id=event_id, room_id=str(chat.id), room_title="" if private else (chat.title or ""),
             is_private=private, user_id=str(user.id), handle=user.username, display_name=user.full_name,
@@ -272,7 +273,7 @@ class TelegramTransport(Transport):
         private = chat.type == ChatType.PRIVATE
         event_id = f"cb{query.id}"
         if not private:
-            self._remember_origin(event_id, str(chat.id))
+            self._remember_group(str(user.id), str(chat.id))
         handled = await self.forum.handle(Incoming(
             network=NETWORK, event_id=event_id, room_id=str(chat.id), room_title="" if private else (chat.title or ""),
             is_private=private, user_id=str(user.id), handle=user.username, display_name=user.full_name,
@@ -319,10 +320,12 @@ class TelegramTransport(Transport):
         elif was and not now:
             bot_left(self.forum, NETWORK, str(chat.id))
 
-    def _remember_origin(self, event_id: str, chat_id: str) -> None:
-        self._origins[event_id] = chat_id
-        while len(self._origins) > 2000:
-            self._origins.popitem(last=False)
+    def _remember_group(self, user_id: str, chat_id: str) -> None:
+        """Where to tell someone that they must open a private chat first, should a private message fail."""
+        self._last_group[user_id] = chat_id
+        self._last_group.move_to_end(user_id)
+        while len(self._last_group) > 10_000:
+            self._last_group.popitem(last=False)
 
     # ----------------------------------------------------------------------------------------- outbox out
 
@@ -335,6 +338,10 @@ class TelegramTransport(Transport):
                 if not self._after_drain():
                     break
             return sent
+
+    async def wake(self) -> None:
+        """The scheduler did some work: deliver what it queued."""
+        await self.drain()
 
     def _after_drain(self) -> bool:
         queued = False
@@ -384,23 +391,20 @@ class TelegramTransport(Transport):
         try:
             return await self._send(int(chat_id), private, message.text, payload)
         except Forbidden as exc:
-            self._undeliverable(message, room, str(exc))
+            self._undeliverable(message, chat_id, room, str(exc))
             raise
         except BadRequest as exc:
             if any(reason in str(exc).lower() for reason in _GONE):
-                self._undeliverable(message, room, str(exc))
+                self._undeliverable(message, chat_id, room, str(exc))
             raise
 
-    def _undeliverable(self, message: OutboxMessage, room: Room | None, reason: str) -> None:
+    def _undeliverable(self, message: OutboxMessage, chat_id: str, room: Room | None, reason: str) -> None:
         if room is not None and not room.is_private:
             if "kicked" in reason or "not a member" in reason:
                 self._gone_rooms.append(room.platform_room_id)
             return
-        if message.person_id is None or not message.key.startswith(f"reply:{NETWORK}:"):
-            return
-        event_id = message.key.split(":")[2]
-        origin = self._origins.get(event_id)
-        if origin is not None:
+        origin = self._last_group.get(chat_id)  # a private chat's id is the person's user id
+        if message.person_id is not None and origin is not None:
             self._unreachable.append(_Unreachable(message.person_id, origin, message.key))
 
     async def _send(self, chat_id: int, private: bool, text: str, payload: dict[str, Any]) -> str | None:
@@ -470,7 +474,7 @@ async def run_telegram(forum: Forum, scheduler: DueScheduler, stop: asyncio.Even
     app = build_application(forum.config)
     transport = TelegramTransport(forum, app)
     transport.install()
-    scheduler.on_work_done(transport.drain)
+    scheduler.on_work_done(transport.wake)
     async with app:
         await transport.set_commands()
         await app.start()

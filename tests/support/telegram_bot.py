@@ -37,6 +37,7 @@ class TelegramBot:
     forum: Forum
     transport: TelegramTransport
     emu: TelegramEmulator
+    last_update_id: int = 0
 
     @property
     def clock(self) -> SimulatedClock:
@@ -49,7 +50,7 @@ class TelegramBot:
     async def say(self, chat: Chat, user: User, text: str, timeout: float = 5.0) -> list[SentRecord]:
         """`user` writes `text` in `chat`; returns every message the bot sent while handling it."""
         before, mark = self.transport.processed, len(self.emu.sent)
-        self.emu.send_text(chat, user, text)
+        self.last_update_id = self.emu.send_text(chat, user, text)
         await self.settle(before + 1, timeout)
         return [r for r in self.emu.sent[mark:] if r.method in ("sendMessage", "sendDocument")]
 
