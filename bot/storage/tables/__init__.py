@@ -1,13 +1,27 @@
 """Every table of the bot; importing this module registers them all on SQLModel.metadata."""
 
+from bot.storage.tables.meetings import (
+    ActionItem,
+    AgendaItem,
+    CadenceReminder,
+    Meeting,
+    MinutesEntry,
+    MinutesSession,
+)
 from bot.storage.tables.people import Account, Application, Person, Role, Room, WorkingGroup
 from bot.storage.tables.system import AuditEvent, KeyValue, OutboxMessage, ProcessedEvent
 
 __all__ = [
     "Account",
+    "ActionItem",
+    "AgendaItem",
     "Application",
     "AuditEvent",
+    "CadenceReminder",
     "KeyValue",
+    "Meeting",
+    "MinutesEntry",
+    "MinutesSession",
     "OutboxMessage",
     "Person",
     "ProcessedEvent",
