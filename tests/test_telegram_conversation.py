@@ -100,3 +100,41 @@ async def test_french_aliases_with_telegram_spelling(tg: TelegramBot, emu: Teleg
     assert answer.text.startswith("Bonjour")
     [moi] = await tg.say(chat, bob, "/moi")
     assert moi.text
+
+
+async def test_run_telegram_wiring(config: Config, emu: TelegramEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`forum-bot run`'s entry point: menus set, polling, answers delivered, scheduler work drained, clean stop."""
+    import asyncio
+
+    from bot.app import Forum
+    from bot.clock import SimulatedClock
+    from bot.i18n import Raw
+    from bot.notify import Outbox
+    from bot.people import room_for
+    from bot.scheduling.runner import DueScheduler
+    from bot.storage.db import unit_of_work
+    from bot.transports.telegram import run_telegram
+    from tests.support.telegram_bot import START, telegram_config, until
+
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    forum = Forum(telegram_config(config, emu), SimulatedClock(START), migrate=False)
+    scheduler = DueScheduler(forum)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_telegram(forum, scheduler, stop))
+    try:
+        await until(lambda: bool(emu.commands("all_private_chats", "fr")), what="the menus")
+        alice = emu.user(1001, "Alice", username="alice", language_code="en")
+        chat = emu.private_chat(alice)
+        emu.send_text(chat, alice, "/start")
+        [hello] = await emu.wait_for_messages(1, chat_id=chat.id)
+        assert hello.text.startswith("Hello!")
+        with unit_of_work(forum.engine) as session:  # as a due job would queue it
+            room = room_for(session, forum.clock.now(), "telegram", str(chat.id), "", True, None)
+            Outbox(session, forum.config, forum.clock.now()).to_room(room, Raw("reminder"), kind="test", key="r")
+        assert len(scheduler.listeners) == 1
+        await scheduler.listeners[0]()
+        assert [r.text for r in emu.messages_in(chat)] == [hello.text, "reminder"]
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+        forum.engine.dispose()
