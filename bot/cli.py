@@ -1,4 +1,4 @@
-"""The `forum-bot` command: run, console, demo, export, db upgrade."""
+"""The `forum-bot` command: run, console, demo, export, import, db upgrade."""
 
 from __future__ import annotations
 
@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("what", help="what to export")
     export.add_argument("--format", default="json", help="json or csv (ics for meetings)")
     add("check", "check the configuration, the database, its migrations and the configured networks")
+    imp = add("import", "load data from a file: commitments (an action plan's commitments and milestones, "
+                        "TOML or CSV; importing again updates, never duplicates)")
+    imp.add_argument("what", choices=["commitments"], help="what to import")
+    imp.add_argument("file", help="a .toml or .csv file (example: bot/demo/fr-2023-2025-FR0112.toml)")
     db = add("db", "database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply the schema migrations")
     return parser
@@ -154,5 +158,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"check": cmd_check, "db": cmd_db, "console": cmd_console, "demo": cmd_demo, "run": cmd_run,
-            "export": cmd_export}
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.app import Forum
+    from bot.importing import PlanImportError, import_commitments, read_plan
+    from bot.storage.db import unit_of_work
+
+    config = _config(args)
+    forum = Forum(config, RealClock())
+    try:
+        plan = read_plan(Path(args.file))
+        with unit_of_work(forum.engine) as session:
+            report = import_commitments(session, config, forum.clock.now(), plan, source=args.file)
+    except OSError as exc:
+        print(f"forum-bot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except PlanImportError as exc:
+        print(f"forum-bot: import: {exc}", file=sys.stderr)
+        return 2
+    print(f"imported {args.file}: {report}")
+    return 0
+
+
+COMMANDS = {"check": cmd_check, "import": cmd_import, "db": cmd_db, "console": cmd_console, "demo": cmd_demo,
+            "run": cmd_run, "export": cmd_export}

@@ -5,14 +5,18 @@ from bot.handlers import (  # noqa: F401
     applications,
     cadence,
     calendar,
+    commitments,
     exporting,
     groups,
     help,
     language,
     meetings,
+    milestones,
     minutes,
     roles,
     rooms,
+    updates,
     whoami,
 )
 from bot.scheduling import meetings as _meeting_schedule  # noqa: F401
+from bot.scheduling import milestones as milestones_schedule  # noqa: F401

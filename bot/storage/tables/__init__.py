@@ -10,6 +10,7 @@ from bot.storage.tables.meetings import (
 )
 from bot.storage.tables.people import Account, Application, Person, Role, Room, WorkingGroup
 from bot.storage.tables.system import AuditEvent, KeyValue, OutboxMessage, ProcessedEvent
+from bot.storage.tables.tracking import Commitment, Milestone, StatusUpdate
 
 __all__ = [
     "Account",
@@ -18,8 +19,10 @@ __all__ = [
     "Application",
     "AuditEvent",
     "CadenceReminder",
+    "Commitment",
     "KeyValue",
     "Meeting",
+    "Milestone",
     "MinutesEntry",
     "MinutesSession",
     "OutboxMessage",
@@ -27,5 +30,6 @@ __all__ = [
     "ProcessedEvent",
     "Role",
     "Room",
+    "StatusUpdate",
     "WorkingGroup",
 ]

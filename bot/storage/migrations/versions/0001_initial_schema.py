@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 07:41:21.760737
+Create Date: 2026-11-27 07:44:16.734005
 """
 from collections.abc import Sequence
 
@@ -102,6 +102,19 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_action'), ['action'], unique=False)
 
+    op.create_table('commitment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(), nullable=False),
+    sa.Column('title', sa.String(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['working_group.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    with op.batch_alter_table('commitment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_commitment_group_id'), ['group_id'], unique=False)
+
     op.create_table('meeting',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(), nullable=False),
@@ -179,6 +192,26 @@ def upgrade() -> None:
     with op.batch_alter_table('agenda_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agenda_item_meeting_id'), ['meeting_id'], unique=False)
 
+    op.create_table('milestone',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('commitment_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(), nullable=False),
+    sa.Column('period_key', sa.String(), nullable=False),
+    sa.Column('period_text', sa.String(), nullable=False),
+    sa.Column('due', sa.Date(), nullable=False),
+    sa.Column('done_at', bot.storage.types.UTCDateTime(), nullable=True),
+    sa.Column('done_by', sa.Integer(), nullable=True),
+    sa.Column('evidence', sa.String(), nullable=True),
+    sa.Column('overdue_alerted_at', bot.storage.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['commitment_id'], ['commitment.id'], ),
+    sa.ForeignKeyConstraint(['done_by'], ['person.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('milestone', schema=None) as batch_op:
+        batch_op.create_index('ix_milestone_commitment', ['commitment_id', 'due'], unique=False)
+        batch_op.create_index('ix_milestone_overdue', ['done_at', 'overdue_alerted_at', 'due'], unique=False)
+
     op.create_table('minutes_session',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
@@ -233,6 +266,25 @@ def upgrade() -> None:
     with op.batch_alter_table('minutes_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_minutes_entry_session_id'), ['session_id'], unique=False)
 
+    op.create_table('status_update',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('commitment_id', sa.Integer(), nullable=False),
+    sa.Column('milestone_id', sa.Integer(), nullable=True),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('progress', sa.Integer(), nullable=True),
+    sa.Column('level', sa.String(), nullable=True),
+    sa.Column('text', sa.String(), nullable=False),
+    sa.Column('evidence', sa.String(), nullable=True),
+    sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['commitment_id'], ['commitment.id'], ),
+    sa.ForeignKeyConstraint(['milestone_id'], ['milestone.id'], ),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('status_update', schema=None) as batch_op:
+        batch_op.create_index('ix_status_update_commitment', ['commitment_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_status_update_created', ['created_at'], unique=False)
+
     op.create_table('action_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
@@ -263,6 +315,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_action_item_meeting_id'))
 
     op.drop_table('action_item')
+    with op.batch_alter_table('status_update', schema=None) as batch_op:
+        batch_op.drop_index('ix_status_update_created')
+        batch_op.drop_index('ix_status_update_commitment')
+
+    op.drop_table('status_update')
     with op.batch_alter_table('minutes_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_minutes_entry_session_id'))
 
@@ -276,6 +333,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_minutes_session_meeting_id'))
 
     op.drop_table('minutes_session')
+    with op.batch_alter_table('milestone', schema=None) as batch_op:
+        batch_op.drop_index('ix_milestone_overdue')
+        batch_op.drop_index('ix_milestone_commitment')
+
+    op.drop_table('milestone')
     with op.batch_alter_table('agenda_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agenda_item_meeting_id'))
 
@@ -294,6 +356,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_meeting_group_id'))
 
     op.drop_table('meeting')
+    with op.batch_alter_table('commitment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_commitment_group_id'))
+
+    op.drop_table('commitment')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
