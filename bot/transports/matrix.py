@@ -104,7 +104,7 @@ def inviter_allowed(config: MatrixConfig, inviter: str) -> bool:
 
 
 @dataclass
-class _DueStats:
+class _Stats:
     handled: int = 0
     dropped_old: int = 0
     undecryptable: int = 0
@@ -133,7 +133,7 @@ class MatrixTransport(Transport):
         self.tasks: list[asyncio.Task[None]] = []
         self.accepting = False           # False while the backlog of a first-ever sync arrives
         self.started_ms = 0
-        self.stats = _DueStats()
+        self.stats = _Stats()
         self._invites_seen: set[str] = set()
         self._unreadable_rooms: set[str] = set()
         self._joined_ts: dict[str, int] = {}
