@@ -87,3 +87,35 @@ async def test_conversation_in_a_room_and_a_direct_room(synapse: SynapseServer, 
         await bot.transport.stop()
         await alice.close()
         await bob.close()
+
+
+async def test_run_matrix_is_what_forum_bot_run_starts(synapse: SynapseServer, config: Config,
+                                                       tmp_path: Path) -> None:
+    import asyncio
+    import contextlib
+
+    from bot.app import Forum
+    from bot.clock import SimulatedClock
+    from bot.transports.matrix import run_matrix
+
+    class Scheduler:
+        def __init__(self) -> None:
+            self.listeners: list[object] = []
+
+        def on_work_done(self, listener: object) -> None:
+            self.listeners.append(listener)
+
+    alice = await Member.create(synapse, "alice", tmp_path / "alice")
+    cfg = bot_config(config, synapse, tmp_path / "bot")
+    forum = Forum(cfg, SimulatedClock(), migrate=False)
+    scheduler = Scheduler()
+    task = asyncio.create_task(run_matrix(forum, scheduler))
+    try:
+        room = await alice.create_room([cfg.matrix.user_id], name="run")
+        await alice.expect(cfg.matrix.user_id, "bot du forum", room)
+        assert len(scheduler.listeners) == 1
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await alice.close()

@@ -538,10 +538,20 @@ class MatrixTransport(Transport):
 
 
 async def run_matrix(forum: Forum, scheduler: Any) -> None:
-    """`forum-bot run`: the Matrix side, until cancelled."""
+    """`forum-bot run`: the Matrix side, until cancelled; a homeserver down at start is retried with back-off."""
     logging.getLogger("nio").setLevel(logging.WARNING)
-    transport = MatrixTransport(forum)
-    await transport.start()
+    attempt = 0
+    while True:
+        transport = MatrixTransport(forum)
+        try:
+            await transport.start()
+            break
+        except Exception as exc:
+            attempt += 1
+            wait = min(2.0 * 2 ** attempt, MAX_RECONNECT_WAIT)
+            log.warning("Matrix start failed (%s: %s); again in %.0fs", type(exc).__name__, exc, wait)
+            await transport.client.close()
+            await asyncio.sleep(wait)
     scheduler.on_work_done(transport.wake)
     try:
         await asyncio.gather(*transport.tasks)
