@@ -32,7 +32,15 @@ async def test_conversation_in_a_room_and_a_direct_room(synapse: SynapseServer, 
         answer = await alice.expect(bot.user_id, "English", room, after=mark)
         round_trip = time.perf_counter() - started
         assert answer.content["m.relates_to"]["m.in_reply_to"]["event_id"] == asked
-        print(f"command round trip: {round_trip * 1000:.0f} ms")
+        trips = []
+        for _ in range(5):
+            mark = alice.mark()
+            started = time.perf_counter()
+            await alice.say(room, "!whoami")
+            await alice.expect(bot.user_id, "You are", room, after=mark)
+            trips.append(time.perf_counter() - started)
+        print(f"command round trip: first {round_trip * 1000:.0f} ms, "
+              f"median of 5 {sorted(trips)[2] * 1000:.0f} ms")
 
         mark = alice.mark()
         await alice.say(room, "!lang room en")

@@ -183,3 +183,28 @@ async def test_a_reaction_is_a_command_and_removing_it_undoes_it(synapse: Synaps
     finally:
         await bot.transport.stop()
         await alice.close()
+
+
+async def test_a_429_is_waited_out_a_bounded_number_of_times(synapse_tight: SynapseServer, config: Config,
+                                                             tmp_path: Path) -> None:
+    alice = await Member.create(synapse_tight, "alice", tmp_path / "alice")
+    bot = await start_bot(bot_config(config, synapse_tight, tmp_path / "bot"))  # the defaults
+    assert bot.transport.client.config.max_limit_exceeded == 3
+    try:
+        room = await alice.create_room([bot.user_id], name="tight-default")
+        await alice.expect(bot.user_id, "bot du forum", room)
+        for n in range(4):
+            queue_to_room(bot, room, f"wave {n}", key=f"wave:{n}")
+        started = time.monotonic()
+        await bot.transport.wake()
+        for n in range(4):
+            await alice.expect(bot.user_id, f"wave {n}", room)
+        waited = time.monotonic() - started
+        assert waited > 1.0  # the homeserver's retry_after_ms was honoured
+        with Session(bot.forum.engine) as session:
+            rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.key).startswith("wave:"))).all()
+        assert all(row.sent_at is not None and row.attempts == 1 for row in rows)
+        print(f"4 messages through a 0.5/s limit in {waited:.1f} s")
+    finally:
+        await bot.transport.stop()
+        await alice.close()
