@@ -1,4 +1,4 @@
-"""The `forum-bot` command: run, console, demo, export, db upgrade."""
+"""The `forum-bot` command: run, console, demo, export, import, db upgrade."""
 
 from __future__ import annotations
 
@@ -13,20 +13,30 @@ from pathlib import Path
 
 from bot.clock import RealClock, SimulatedClock
 from bot.config import Config, ConfigError, load_config
+from bot.logs import setup_logging
+from bot.storage.lock import AlreadyRunning, single_process_lock
 
 log = logging.getLogger("forumbot")
 
 
 def _config(args: argparse.Namespace) -> Config:
+    """Load the configuration, then log with its secrets redacted."""
     config = load_config(getattr(args, "config", None))
     if getattr(args, "db", None):
         config = replace(config, database_url=args.db)
+    setup_logging(args.log_level, args.log_format, secrets_of(config))
     return config
+
+
+def secrets_of(config: Config) -> list[str]:
+    return [config.telegram.token, config.matrix.password, config.matrix.access_token]
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forum-bot", description="The Open Government Forum's chat bot.")
-    parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
+    parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING; INFO logs every event)")
+    parser.add_argument("--log-format", default="json", choices=["json", "text"],
+                        help="one JSON object per line (default), or plain text")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -45,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
                            "notifications) to standard output")
     export.add_argument("what", help="what to export")
     export.add_argument("--format", default="json", help="json or csv (ics for meetings)")
+    add("check", "check the configuration, the database, its migrations and the configured networks")
+    imp = add("import", "load data from a file: commitments (an action plan's commitments and milestones, "
+                        "TOML or CSV; importing again updates, never duplicates)")
+    imp.add_argument("what", choices=["commitments"], help="what to import")
+    imp.add_argument("file", help="a .toml or .csv file (example: bot/demo/fr-2023-2025-FR0112.toml)")
     db = add("db", "database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply the schema migrations")
     return parser
@@ -53,15 +68,16 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_logging(args.log_level, args.log_format)
     if not args.command:
         parser.print_help()
         return 0
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
+        print(f"forum-bot: {exc}", file=sys.stderr)
+        return 2
+    except AlreadyRunning as exc:
         print(f"forum-bot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -89,8 +105,10 @@ def cmd_console(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"forum-bot: cannot read {args.script}: {exc.strerror}", file=sys.stderr)
             return 2
+        lock = single_process_lock(config.database_url)
         forum = Forum(config, SimulatedClock())
         return asyncio.run(run_script(forum, text, echo=args.echo))
+    lock = single_process_lock(config.database_url)  # noqa: F841  (held until exit)
     forum = Forum(config, SimulatedClock(RealClock().now()))
     return asyncio.run(run_interactive(forum))
 
@@ -112,7 +130,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.runner import run
 
-    return asyncio.run(run(_config(args)))
+    config = _config(args)
+    lock = single_process_lock(config.database_url)  # noqa: F841  (held until exit)
+    return asyncio.run(run(config))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.health import check
+
+    return asyncio.run(check(_config(args)))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -132,4 +158,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"db": cmd_db, "console": cmd_console, "demo": cmd_demo, "run": cmd_run, "export": cmd_export}
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.app import Forum
+    from bot.importing import PlanImportError, import_commitments, read_plan
+    from bot.storage.db import unit_of_work
+
+    config = _config(args)
+    forum = Forum(config, RealClock())
+    try:
+        plan = read_plan(Path(args.file))
+        with unit_of_work(forum.engine) as session:
+            report = import_commitments(session, config, forum.clock.now(), plan, source=args.file)
+    except OSError as exc:
+        print(f"forum-bot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except PlanImportError as exc:
+        print(f"forum-bot: import: {exc}", file=sys.stderr)
+        return 2
+    print(f"imported {args.file}: {report}")
+    return 0
+
+
+COMMANDS = {"check": cmd_check, "import": cmd_import, "db": cmd_db, "console": cmd_console, "demo": cmd_demo,
+            "run": cmd_run, "export": cmd_export}

@@ -30,4 +30,5 @@ class Handled:
     duplicate: bool = False
     command: str | None = None
     outcome: str = "ignored"
+    person_id: int | None = None
     replies: list[str] = field(default_factory=list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,6 +52,30 @@ class Outbox:
             "key": f"{key}@r{room.id}", "kind": kind, "network": room.network, "room_id": room.id,
             "person_id": room.person_id if room.is_private else None, "locale": lang.locale,
             "text": message.render(lang), "payload": payload})
+
+    def to_rooms(self, messages: Sequence[tuple[Room, Localizable]], *, kind: str, key: str,
+                 payload: dict[str, Any] | None = None) -> int:
+        """Queue one message per room (each in its room's language) in a single INSERT; returns how many.
+
+        For scheduled passes that must cost one statement per item (e.g. an overdue alert to the secretariat
+        and a notice to the group's room), whatever the number of rooms.
+        """
+        rows = []
+        for room, message in messages:
+            if not room.active:
+                continue
+            lang = room_lang(self.config, room)
+            rows.append({"key": f"{key}@r{room.id}", "kind": kind, "network": room.network, "room_id": room.id,
+                         "person_id": room.person_id if room.is_private else None, "locale": lang.locale,
+                         "text": message.render(lang), "payload": payload, "created_at": self.now,
+                         "next_attempt_at": self.now})
+        if not rows:
+            return 0
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"])
+        result = self.session.execute(stmt)
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def to_person(self, person: Person, message: Localizable, *, kind: str, key: str,
                   payload: dict[str, Any] | None = None) -> bool:

@@ -101,7 +101,7 @@ class Router:
             result = self._answer_failure(msg, T("Sorry, something went wrong on my side. "
                                                  "Nothing was changed; please try again later."), "error")
         log.info("event", extra={"network": msg.network, "event": msg.event_id, "command": result.command,
-                                 "room": msg.room_id, "outcome": result.outcome,
+                                 "room": msg.room_id, "person": result.person_id, "outcome": result.outcome,
                                  "ms": round((time.perf_counter() - started) * 1000, 1)})
         return result
 
@@ -143,7 +143,7 @@ class Router:
                 session.add(ProcessedEvent(network=msg.network, event_id=msg.event_id, at=ctx.now))
                 session.flush()
                 return Handled(command=command.path if command else None, outcome=outcome,
-                               replies=self._replies(session, msg))
+                               replies=self._replies(session, msg), person_id=ctx.person.id)
         except ArgError as exc:
             assert command is not None
             return self._answer_failure(msg, self._with_usage(exc, command), "bad_arguments", record=True)
@@ -206,7 +206,7 @@ class Router:
             if record:
                 session.add(ProcessedEvent(network=msg.network, event_id=msg.event_id, at=ctx.now))
             session.flush()
-            return Handled(outcome=outcome, replies=self._replies(session, msg))
+            return Handled(outcome=outcome, replies=self._replies(session, msg), person_id=ctx.person.id)
 
 
 def _arg_error(message: Localizable, node: Command) -> ArgError:

@@ -1,12 +1,15 @@
-"""The open register: exporters by name, written as JSON or CSV with stable snake_case keys."""
+"""The open register: exporters by name, written as JSON or CSV with stable snake_case keys.
+
+An exporter may also name whole-document formats (`documents={"ics": fn}`): `fn(session, config, now)` returns the
+file's text itself (e.g. the meetings' iCalendar file), since such a file is not a table of rows."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -15,6 +18,7 @@ from sqlmodel import Session
 from bot.config import Config
 
 Row = dict[str, Any]
+Document = Callable[[Session, Config, datetime], str]
 
 
 @dataclass(frozen=True)
@@ -25,19 +29,21 @@ class Exporter:
     fields: tuple[str, ...]
     rows: Callable[[Session, Config, datetime], list[Row]]
     formats: tuple[str, ...] = ("json", "csv")
+    documents: Mapping[str, Document] = field(default_factory=dict)
 
 
 exporters: dict[str, Exporter] = {}
 
 
-def exporter(name: str, fields: tuple[str, ...], formats: tuple[str, ...] = ("json", "csv")
+def exporter(name: str, fields: tuple[str, ...], formats: tuple[str, ...] = ("json", "csv"),
+             documents: Mapping[str, Document] | None = None
              ) -> Callable[[Callable[[Session, Config, datetime], list[Row]]],
                            Callable[[Session, Config, datetime], list[Row]]]:
     """Decorator registering an exporter."""
 
     def decorate(fn: Callable[[Session, Config, datetime], list[Row]]
                  ) -> Callable[[Session, Config, datetime], list[Row]]:
-        exporters[name] = Exporter(name, fields, fn, formats)
+        exporters[name] = Exporter(name, fields, fn, formats, dict(documents or {}))
         return fn
 
     return decorate
@@ -67,4 +73,6 @@ def export(session: Session, config: Config, now: datetime, name: str, fmt: str)
     chosen = exporters[name]
     if chosen.name != name or fmt not in chosen.formats:
         raise KeyError(fmt)
+    if fmt in chosen.documents:
+        return chosen.documents[fmt](session, config, now)
     return write(chosen.rows(session, config, now), chosen.fields, fmt)

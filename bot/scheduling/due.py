@@ -7,11 +7,12 @@ keys in the outbox, flags on rows), so a restart or a missed tick catches up by 
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from bot.config import Config
@@ -54,6 +55,15 @@ def due_source(name: str, next_due: Callable[[Session, Config, datetime], dateti
     return decorate
 
 
+def claim(session: Session, name: str) -> bool:
+    """On PostgreSQL, one process at a time runs a source: a transaction-scoped advisory lock, released at commit
+    or when a process dies. SQLite serves a single process (bot/storage/lock.py), so there is nothing to claim."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    key = zlib.crc32(f"forumbot.due.{name}".encode())
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())
+
+
 class DueRunner:
     """Runs due passes, each source in its own transaction."""
 
@@ -72,6 +82,8 @@ class DueRunner:
         for source in due_sources:
             try:
                 with unit_of_work(self.engine) as session:
+                    if not claim(session, source.name):
+                        continue
                     done += source.run(JobContext(session, self.config, now, Outbox(session, self.config, now)))
             except Exception:
                 log.exception("due source %s failed", source.name)

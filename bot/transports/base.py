@@ -48,8 +48,12 @@ async def drain_outbox(forum: Forum, transport: Transport, limit: int = 500) -> 
             .order_by(col(OutboxMessage.id)).limit(limit)).all()
     for message_id in pending:
         with unit_of_work(forum.engine) as session:
-            message = session.get(OutboxMessage, message_id)
-            if message is None or message.sent_at is not None:
+            # FOR UPDATE SKIP LOCKED: with several processes on PostgreSQL, one of them sends each message; the
+            # row stays locked while it is being sent, and a process that dies releases it with its connection.
+            message = session.exec(select(OutboxMessage).where(OutboxMessage.id == message_id,
+                                                               col(OutboxMessage.sent_at).is_(None))
+                                   .with_for_update(skip_locked=True)).first()
+            if message is None:
                 continue
             room = session.get(Room, message.room_id) if message.room_id else None
             if room is not None and not room.active:

@@ -146,10 +146,14 @@ class _DatabaseAdmin:
             hide_password=False
         )
 
-    def create_database(self, name: str) -> str:
-        """Create database ``name`` and return its SQLAlchemy URL."""
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create database ``name`` (a copy of ``template`` when given) and return its SQLAlchemy URL."""
         with self._connect_admin() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(_check_name(name))))
+            if template:
+                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(_check_name(name)), sql.Identifier(_check_name(template))))
+            else:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(_check_name(name))))
         return self.url_for(name)
 
     def drop_database(self, name: str) -> None:

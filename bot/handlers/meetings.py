@@ -1,0 +1,186 @@
+"""/meeting plan|cancel|move and /meetings: planning the forum's meetings; the rooms concerned are told."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.config import Config
+from bot.context import Context
+from bot.errors import UserError
+from bot.exports import Row, exporter
+from bot.handlers.calendar import ics_document
+from bot.i18n import Lines, Localizable, Raw, T, When, fold
+from bot.meetings import (
+    MEETING,
+    agenda_items,
+    body_label,
+    get_meeting,
+    group_of,
+    local_to_utc,
+    meeting_label,
+    place_line,
+    tell_rooms,
+    upcoming,
+)
+from bot.parsing import Moment, Param, Text, Word
+from bot.people import group_by_slug
+from bot.registry import STAFF, command, registry
+from bot.scheduling.meetings import skip_past_reminders
+from bot.storage.tables import ActionItem, Meeting, MinutesEntry, MinutesSession, Person, WorkingGroup
+
+BODIES = {"plenary": "plenary", "pleniere": "plenary", "committee": "committee", "comite": "committee"}
+WHEN = Moment(require_time=True).with_expected(T("a date and time like 2024-06-10 10:00"))
+PLACE = Text().with_expected(T("a place or a link"))
+REASON = Text().with_expected(T("the reason for cancelling"))
+
+registry.add("meeting", "reunion", help=T("plan, move or cancel a meeting"),
+             usage=T("/meeting plan <group|plenary|committee> <YYYY-MM-DD HH:MM> [place] · "
+                     "/meeting move S2 <YYYY-MM-DD HH:MM> · /meeting cancel S2 <reason>"))
+
+
+def _start(ctx: Context, local: datetime) -> datetime:
+    starts_at = local_to_utc(local, ctx.config.tz)
+    if starts_at <= ctx.now:
+        raise UserError(T("{when} is already past: a meeting is planned in the future.", when=When(starts_at)))
+    return starts_at
+
+
+def _announcement(ctx: Context, meeting: Meeting) -> Lines:
+    return Lines([T("Meeting {meeting} planned.", meeting=meeting_label(ctx.session, meeting)), place_line(meeting),
+                  T("Propose agenda items with /agenda S{id} add <item>.", id=Raw(str(meeting.id)))])
+
+
+@command("meeting plan", "reunion planifier", help=T("plan a meeting"), roles=STAFF,
+         usage=T("/meeting plan <group|plenary|committee> <YYYY-MM-DD HH:MM> [place or link] — "
+                 "e.g. /meeting plan open-data 2024-06-10 10:00 CESE, room 2"),
+         params=[Param("body", Word().with_expected(T("a group's short name, plenary or committee"))),
+                 Param("when", WHEN), Param("place", PLACE, optional=True)])
+async def meeting_plan(ctx: Context, body: str, when: datetime, place: str | None) -> None:
+    kind = BODIES.get(fold(body), "group")
+    group: WorkingGroup | None = None
+    if kind == "group":
+        group = group_by_slug(ctx.session, fold(body))
+        if group is None:
+            raise UserError(T("There is no group {slug}. Expected a group's short name, plenary or committee; "
+                              "send /group list to see the groups.", slug=Raw(body)))
+    if place and len(place) > 300:
+        raise UserError(T("A place is at most {limit} characters.", limit=300))
+    starts_at = _start(ctx, when)
+    meeting = Meeting(kind=kind, group_id=group.id if group else None, starts_at=starts_at,
+                      local_start=when.isoformat(timespec="minutes"), timezone=ctx.config.timezone,
+                      place=place or "", created_by=ctx.person_id, created_at=ctx.now)
+    ctx.session.add(meeting)
+    ctx.session.flush()
+    skip_past_reminders(ctx.session, ctx.config, meeting, ctx.now)
+    ctx.audit("meeting.plan", "meeting", meeting.id, kind=kind, group=group.slug if group else None,
+              starts_at=starts_at.isoformat(), place=meeting.place)
+    ctx.reply(_announcement(ctx, meeting))
+    tell_rooms(ctx.outbox, meeting, _announcement(ctx, meeting), kind="meeting_planned",
+               key=f"meeting:{meeting.id}:planned", skip=ctx.room)
+
+
+def _changeable(meeting: Meeting) -> None:
+    if meeting.status == "cancelled":
+        raise UserError(T("Meeting S{id} was cancelled.", id=Raw(str(meeting.id))))
+    if meeting.status == "held":
+        raise UserError(T("Meeting S{id} was already held.", id=Raw(str(meeting.id))))
+
+
+@command("meeting cancel", "reunion annuler", help=T("cancel a meeting"), roles=STAFF,
+         usage=T("/meeting cancel S2 <reason> — e.g. /meeting cancel S2 not enough members available"),
+         params=[Param("number", MEETING), Param("reason", REASON)])
+async def meeting_cancel(ctx: Context, number: int, reason: str) -> None:
+    meeting = get_meeting(ctx.session, number)
+    _changeable(meeting)
+    meeting.status, meeting.cancel_reason = "cancelled", reason
+    ctx.audit("meeting.cancel", "meeting", meeting.id, reason=reason)
+    message = T("Meeting {meeting} is cancelled: {reason}", meeting=meeting_label(ctx.session, meeting),
+                reason=Raw(reason))
+    ctx.reply(message)
+    tell_rooms(ctx.outbox, meeting, message, kind="meeting_changed", key=f"meeting:{meeting.id}:cancelled",
+               skip=ctx.room)
+
+
+@command("meeting move", "reunion deplacer", help=T("move a meeting to another date"), roles=STAFF,
+         usage=T("/meeting move S2 <YYYY-MM-DD HH:MM> [place] — e.g. /meeting move S2 2024-06-17 14:00"),
+         params=[Param("number", MEETING), Param("when", WHEN), Param("place", PLACE, optional=True)])
+async def meeting_move(ctx: Context, number: int, when: datetime, place: str | None) -> None:
+    meeting = get_meeting(ctx.session, number)
+    _changeable(meeting)
+    starts_at = _start(ctx, when)
+    if starts_at == meeting.starts_at and (place is None or place == meeting.place):
+        raise UserError(T("Meeting S{id} is already planned then.", id=Raw(str(meeting.id))))
+    before = meeting.starts_at
+    meeting.starts_at, meeting.local_start = starts_at, when.isoformat(timespec="minutes")
+    meeting.timezone = ctx.config.timezone
+    if place:
+        meeting.place = place
+    ctx.session.flush()
+    skip_past_reminders(ctx.session, ctx.config, meeting, ctx.now)
+    ctx.audit("meeting.move", "meeting", meeting.id, before=before.isoformat(), starts_at=starts_at.isoformat(),
+              place=meeting.place)
+    message = Lines([T("Meeting S{id} ({body}) is moved from {before} to {after}.", id=Raw(str(meeting.id)),
+                       body=body_label(ctx.session, meeting), before=When(before), after=When(starts_at)),
+                     place_line(meeting)])
+    ctx.reply(message)
+    tell_rooms(ctx.outbox, meeting, message, kind="meeting_changed",
+               key=f"meeting:{meeting.id}:moved:{starts_at.isoformat()}", skip=ctx.room)
+
+
+@command("meetings", "reunions", help=T("the meetings planned"), usage=T("/meetings"))
+async def meetings_list(ctx: Context) -> None:
+    planned = upcoming(ctx.session, ctx.now)
+    if not planned:
+        ctx.reply(T("No meeting is planned. Co-chairs and the secretariat plan one with /meeting plan."))
+        return
+    rows: list[Localizable] = [T("Meetings planned:")]
+    for meeting in planned:
+        assert meeting.id is not None
+        items = agenda_items(ctx.session, meeting.id)
+        agenda: Localizable = (T("no agenda yet") if not items else
+                               T("agenda approved") if meeting.agenda_approved_at else T("draft agenda"))
+        rows.append(Lines([Raw("• "), meeting_label(ctx.session, meeting),
+                           Raw(f" — {meeting.place}") if meeting.place else None, Raw(" — "), agenda], sep=""))
+    ctx.reply(Lines(rows))
+
+
+def _names(session: Session, ids: list[int | None]) -> list[str]:
+    names = []
+    for person_id in ids:
+        person = session.get(Person, person_id) if person_id else None
+        if person and person.display_name not in names:
+            names.append(person.display_name)
+    return names
+
+
+def meeting_rows(session: Session, config: Config, now: datetime) -> list[Row]:
+    rows: list[Row] = []
+    for meeting in session.exec(select(Meeting).order_by(col(Meeting.starts_at), col(Meeting.id))).all():
+        assert meeting.id is not None
+        group = group_of(session, meeting)
+        entries = session.exec(select(MinutesEntry).join(
+            MinutesSession, col(MinutesSession.id) == col(MinutesEntry.session_id)).where(
+            MinutesSession.meeting_id == meeting.id).order_by(col(MinutesEntry.id))).all()
+        actions = session.exec(select(ActionItem).where(ActionItem.meeting_id == meeting.id)
+                               .order_by(col(ActionItem.id))).all()
+        rows.append({
+            "id": f"S{meeting.id}", "kind": meeting.kind, "group": group.slug if group else None,
+            "starts_at": meeting.starts_at, "local_start": meeting.local_start, "timezone": meeting.timezone,
+            "place": meeting.place, "status": meeting.status, "cancel_reason": meeting.cancel_reason,
+            "agenda": [item.text for item in agenda_items(session, meeting.id)],
+            "agenda_approved_at": meeting.agenda_approved_at,
+            "attendance": _names(session, [e.person_id for e in entries if e.tag == "here"]),
+            "topics": [e.text for e in entries if e.tag == "topic"],
+            "agreed": [e.text for e in entries if e.tag == "agreed"],
+            "actions": [{"owner": (_names(session, [a.owner_id]) or ["?"])[0], "text": a.text,
+                         "due": a.due.isoformat() if a.due else None, "done": a.done} for a in actions],
+        })
+    return rows
+
+
+exporter("meetings", fields=("id", "kind", "group", "starts_at", "local_start", "timezone", "place", "status",
+                             "cancel_reason", "agenda", "agenda_approved_at", "attendance", "topics", "agreed",
+                             "actions"),
+         formats=("json", "csv", "ics"), documents={"ics": ics_document})(meeting_rows)

@@ -1,0 +1,72 @@
+"""`forum-bot check`: is everything the bot needs there? One line per check; exit 0 only when all pass."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.request
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import text
+
+from bot.config import Config
+from bot.storage.db import make_engine
+from bot.storage.migrate import current_revision, head_revision
+
+Check = Callable[[Config], Awaitable[str]]
+
+
+async def check_database(config: Config) -> str:
+    engine = make_engine(config.database_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        current, head = current_revision(engine), head_revision(engine)
+    finally:
+        engine.dispose()
+    if current != head:
+        raise RuntimeError(f"schema at revision {current}, code expects {head}: run `forum-bot db upgrade`")
+    return f"database reachable, schema at revision {current}"
+
+
+def _get_json(url: str, token: str | None = None, timeout: float = 10) -> dict[str, object]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return dict(json.load(response))
+
+
+async def check_telegram(config: Config) -> str:
+    base = config.telegram.base_url or "https://api.telegram.org/bot"
+    answer = await asyncio.to_thread(_get_json, f"{base}{config.telegram.token}/getMe")
+    result = answer.get("result")
+    if not answer.get("ok") or not isinstance(result, dict):
+        raise RuntimeError(f"getMe answered {answer.get('description', answer)}")
+    return f"telegram reachable as @{result.get('username')}"
+
+
+async def check_matrix(config: Config) -> str:
+    base = config.matrix.homeserver.rstrip("/")
+    await asyncio.to_thread(_get_json, f"{base}/_matrix/client/versions")
+    if config.matrix.access_token:
+        who = await asyncio.to_thread(_get_json, f"{base}/_matrix/client/v3/account/whoami",
+                                      config.matrix.access_token)
+        return f"matrix reachable, logged in as {who.get('user_id')}"
+    return f"matrix homeserver {base} reachable (password login not tried)"
+
+
+async def check(config: Config) -> int:
+    """Run every check that applies and print one line each."""
+    checks: list[tuple[str, Check]] = [("database", check_database)]
+    if config.telegram.enabled:
+        checks.append(("telegram", check_telegram))
+    if config.matrix.enabled:
+        checks.append(("matrix", check_matrix))
+    print(f"ok   config: {config.source}")
+    failed = 0
+    for name, run in checks:
+        try:
+            print(f"ok   {name}: {await run(config)}")
+        except Exception as exc:  # every failure becomes one line
+            failed += 1
+            print(f"FAIL {name}: {type(exc).__name__}: {exc}")
+    return 1 if failed else 0

@@ -1,0 +1,67 @@
+"""The outbox: delivered by the transport, marked sent, retried with back-off, never sent twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from bot.app import Forum
+from bot.messages import Incoming
+from bot.storage.tables import Account, OutboxMessage, Room
+from bot.transports.base import Transport, backoff, drain_outbox
+
+
+class Flaky(Transport):
+    """Fails the first `failures` sends, then records what it sends."""
+
+    network = "console"
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.sent: list[str] = []
+
+    async def deliver(self, message: OutboxMessage, room: Room | None, account: Account | None) -> str | None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("network down")
+        self.sent.append(message.text)
+        return f"m{len(self.sent)}"
+
+
+def hello(event: str = "e1") -> Incoming:
+    return Incoming(network="console", event_id=event, room_id="plenary", user_id="alice", handle="alice",
+                    text="/lang en")
+
+
+async def test_failed_sends_are_retried_with_backoff_then_sent_once(forum: Forum) -> None:
+    await forum.handle(hello())
+    transport = Flaky(failures=2)
+    assert await drain_outbox(forum, transport) == 0
+    assert await drain_outbox(forum, transport) == 0  # not due again before the back-off
+    with Session(forum.engine) as session:
+        row = session.exec(select(OutboxMessage)).one()
+        assert row.attempts == 1 and row.sent_at is None and "network down" in (row.last_error or "")
+        assert row.next_attempt_at == forum.clock.now() + backoff(1)
+    forum.clock.advance(backoff(1))  # type: ignore[attr-defined]
+    assert await drain_outbox(forum, transport) == 0  # second failure
+    forum.clock.advance(backoff(2))  # type: ignore[attr-defined]
+    assert await drain_outbox(forum, transport) == 1
+    assert await drain_outbox(forum, transport) == 0
+    assert transport.sent == ["I will answer you in English."]
+    with Session(forum.engine) as session:
+        row = session.exec(select(OutboxMessage)).one()
+        assert row.sent_at is not None and row.attempts == 3 and row.platform_message_id == "m1"
+
+
+async def test_a_redelivered_event_changes_nothing(forum: Forum) -> None:
+    first = await forum.handle(hello("same"))
+    second = await forum.handle(hello("same"))
+    assert first.outcome == "ok" and second.duplicate
+    with Session(forum.engine) as session:
+        assert len(session.exec(select(OutboxMessage)).all()) == 1
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [5, 10, 20]
+    assert backoff(30) == timedelta(hours=1)
