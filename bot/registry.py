@@ -34,6 +34,7 @@ class Command:
     options: Sequence[Opt] = ()
     roles: frozenset[str] | None = None
     where: str = "any"
+    hidden: bool = False
     handler: Handler | None = None
     parent: Command | None = None
     subcommands: dict[str, Command] = field(default_factory=dict)
@@ -99,9 +100,14 @@ class Registry:
     def find(self, word: str) -> Command | None:
         return self.top.get(fold(word))
 
-    def suggest(self, word: str) -> list[str]:
-        names = sorted(self.top)
-        return difflib.get_close_matches(fold(word), names, n=3, cutoff=0.6)
+    def suggest(self, word: str) -> list[Command]:
+        """The commands whose English or French name is close to `word`, best first, each once."""
+        names = sorted(name for name, cmd in self.top.items() if not cmd.hidden)
+        found: list[Command] = []
+        for name in difflib.get_close_matches(fold(word), names, n=6, cutoff=0.6):
+            if self.top[name] not in found:
+                found.append(self.top[name])
+        return found[:3]
 
     def all_commands(self) -> Iterator[Command]:
         for top in self.order:

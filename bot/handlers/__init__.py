@@ -6,6 +6,8 @@ from bot.handlers import (  # noqa: F401
     cadence,
     calendar,
     commitments,
+    decisions,
+    elections,
     exporting,
     groups,
     help,
@@ -13,10 +15,14 @@ from bot.handlers import (  # noqa: F401
     meetings,
     milestones,
     minutes,
+    proposals,
     roles,
     rooms,
     updates,
+    votes,
     whoami,
 )
+from bot.scheduling import mandates as _mandate_schedule  # noqa: F401
 from bot.scheduling import meetings as _meeting_schedule  # noqa: F401
-from bot.scheduling import milestones as milestones_schedule  # noqa: F401
+from bot.scheduling import milestones as _milestone_schedule  # noqa: F401
+from bot.scheduling import votes as _vote_schedule  # noqa: F401

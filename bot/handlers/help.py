@@ -25,9 +25,6 @@ ORDER = ("help", "lang", "whoami", "group", "room", "role", "members", "apply", 
          "meetings", "agenda", "minutes", "cadence", "calendar", "export")
 
 
-HIDDEN = frozenset({"start"})
-
-
 def _rank(cmd: Command) -> int:
     return ORDER.index(cmd.name) if cmd.name in ORDER else len(ORDER)
 
@@ -51,7 +48,7 @@ async def help_command(ctx: Context, topic: str | None) -> None:
             parts.append(T("Usage: {usage}", usage=usage))
         ctx.reply(Lines(parts))
         return
-    allowed = [cmd for cmd in sorted(registry.order, key=_rank) if cmd.name not in HIDDEN
+    allowed = [cmd for cmd in sorted(registry.order, key=_rank) if not cmd.hidden
                if any(is_allowed(node, ctx.roles) and node.handler for node in cmd.walk())]
     ctx.reply(Lines([T("What you can do here:"), *(_line(cmd, locale) for cmd in allowed),
                      T("Send /help <command> for details. Commands work in English and French.")]))
@@ -71,7 +68,7 @@ def start_handler(prefix: str) -> Callable[[StartHandler], StartHandler]:
     return decorate
 
 
-@command("start", "demarrer", help=T("start talking with me"), usage=T("/start"),
+@command("start", "demarrer", help=T("start talking with me"), usage=T("/start"), hidden=True,
          params=[Param("payload", Word(), optional=True)])
 async def start(ctx: Context, payload: str | None) -> None:
     if payload:

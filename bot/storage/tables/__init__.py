@@ -11,6 +11,16 @@ from bot.storage.tables.meetings import (
 from bot.storage.tables.people import Account, Application, Person, Role, Room, WorkingGroup
 from bot.storage.tables.system import AuditEvent, KeyValue, OutboxMessage, ProcessedEvent
 from bot.storage.tables.tracking import Commitment, Milestone, StatusUpdate
+from bot.storage.tables.votes import (
+    Ballot,
+    Decision,
+    Electorate,
+    Participation,
+    Proposal,
+    ProposalEvent,
+    SecretChoice,
+    Vote,
+)
 
 __all__ = [
     "Account",
@@ -18,18 +28,26 @@ __all__ = [
     "AgendaItem",
     "Application",
     "AuditEvent",
+    "Ballot",
     "CadenceReminder",
     "Commitment",
+    "Decision",
+    "Electorate",
     "KeyValue",
     "Meeting",
     "Milestone",
     "MinutesEntry",
     "MinutesSession",
     "OutboxMessage",
+    "Participation",
     "Person",
     "ProcessedEvent",
+    "Proposal",
+    "ProposalEvent",
     "Role",
     "Room",
+    "SecretChoice",
     "StatusUpdate",
+    "Vote",
     "WorkingGroup",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 07:44:16.734005
+Create Date: 2026-11-27 07:57:28.861166
 """
 from collections.abc import Sequence
 
@@ -139,6 +139,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_meeting_group_id'), ['group_id'], unique=False)
         batch_op.create_index('ix_meeting_status_start', ['status', 'starts_at'], unique=False)
 
+    op.create_table('proposal',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(), nullable=False),
+    sa.Column('description', sa.String(), nullable=True),
+    sa.Column('status', sa.String(), nullable=False),
+    sa.Column('answer', sa.String(), nullable=True),
+    sa.Column('answer_reason', sa.String(), nullable=True),
+    sa.Column('answered_at', bot.storage.types.UTCDateTime(), nullable=True),
+    sa.Column('answered_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['answered_by'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['author_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['group_id'], ['working_group.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposal_status'), ['status'], unique=False)
+
     op.create_table('role',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -147,6 +168,7 @@ def upgrade() -> None:
     sa.Column('since', bot.storage.types.UTCDateTime(), nullable=False),
     sa.Column('until', bot.storage.types.UTCDateTime(), nullable=True),
     sa.Column('granted_by', sa.Integer(), nullable=True),
+    sa.Column('ending_warned_at', bot.storage.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['granted_by'], ['person.id'], ),
     sa.ForeignKeyConstraint(['group_id'], ['working_group.id'], ),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
@@ -186,6 +208,7 @@ def upgrade() -> None:
     sa.Column('proposal_id', sa.Integer(), nullable=True),
     sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], ),
     sa.ForeignKeyConstraint(['proposed_by'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -252,6 +275,105 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_pending', ['network', 'sent_at', 'next_attempt_at'], unique=False)
 
+    op.create_table('proposal_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(), nullable=False),
+    sa.Column('answer', sa.String(), nullable=True),
+    sa.Column('text', sa.String(), nullable=True),
+    sa.Column('vote_id', sa.Integer(), nullable=True),
+    sa.Column('decision_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('proposal_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_event_proposal_id'), ['proposal_id'], unique=False)
+
+    op.create_table('vote',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(), nullable=False),
+    sa.Column('body', sa.String(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('opened_by', sa.Integer(), nullable=True),
+    sa.Column('opens_at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.Column('closes_at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.Column('quorum', sa.String(), nullable=True),
+    sa.Column('majority', sa.String(), nullable=False),
+    sa.Column('secret', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(), nullable=False),
+    sa.Column('closed_at', bot.storage.types.UTCDateTime(), nullable=True),
+    sa.Column('closed_by', sa.Integer(), nullable=True),
+    sa.Column('reminded_at', bot.storage.types.UTCDateTime(), nullable=True),
+    sa.Column('seats', sa.Integer(), nullable=True),
+    sa.Column('term_months', sa.Integer(), nullable=True),
+    sa.Column('candidates', bot.storage.types.JSONText(), nullable=True),
+    sa.Column('salt', sa.String(), nullable=True),
+    sa.Column('result', bot.storage.types.JSONText(), nullable=True),
+    sa.ForeignKeyConstraint(['closed_by'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['group_id'], ['working_group.id'], ),
+    sa.ForeignKeyConstraint(['opened_by'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('vote', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vote_closes_at'), ['closes_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vote_proposal_id'), ['proposal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vote_status'), ['status'], unique=False)
+
+    op.create_table('ballot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('vote_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('choice', sa.String(), nullable=False),
+    sa.Column('reason', sa.String(), nullable=True),
+    sa.Column('cast_at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.Column('changed_at', bot.storage.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['vote_id'], ['vote.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('vote_id', 'person_id')
+    )
+    with op.batch_alter_table('ballot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ballot_vote_id'), ['vote_id'], unique=False)
+
+    op.create_table('decision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('vote_id', sa.Integer(), nullable=True),
+    sa.Column('proposal_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(), nullable=False),
+    sa.Column('outcome', sa.String(), nullable=False),
+    sa.Column('decided_at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.Column('body', sa.String(), nullable=True),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('votes_for', sa.Integer(), nullable=True),
+    sa.Column('votes_against', sa.Integer(), nullable=True),
+    sa.Column('abstentions', sa.Integer(), nullable=True),
+    sa.Column('cast', sa.Integer(), nullable=True),
+    sa.Column('electorate', sa.Integer(), nullable=True),
+    sa.Column('tie', sa.Boolean(), nullable=False),
+    sa.Column('elected', bot.storage.types.JSONText(), nullable=True),
+    sa.ForeignKeyConstraint(['group_id'], ['working_group.id'], ),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], ),
+    sa.ForeignKeyConstraint(['vote_id'], ['vote.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('vote_id')
+    )
+    with op.batch_alter_table('decision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_decision_decided_at'), ['decided_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_decision_outcome'), ['outcome'], unique=False)
+
+    op.create_table('electorate',
+    sa.Column('vote_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['vote_id'], ['vote.id'], ),
+    sa.PrimaryKeyConstraint('vote_id', 'person_id')
+    )
     op.create_table('minutes_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
@@ -265,6 +387,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('minutes_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_minutes_entry_session_id'), ['session_id'], unique=False)
+
+    op.create_table('participation',
+    sa.Column('vote_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['vote_id'], ['vote.id'], ),
+    sa.PrimaryKeyConstraint('vote_id', 'person_id')
+    )
+    op.create_table('secret_choice',
+    sa.Column('id', sa.String(), nullable=False),
+    sa.Column('vote_id', sa.Integer(), nullable=False),
+    sa.Column('slot', sa.String(), nullable=True),
+    sa.Column('choice', sa.String(), nullable=False),
+    sa.ForeignKeyConstraint(['vote_id'], ['vote.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('vote_id', 'slot'),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('secret_choice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_secret_choice_vote_id'), ['vote_id'], unique=False)
 
     op.create_table('status_update',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -320,10 +463,35 @@ def downgrade() -> None:
         batch_op.drop_index('ix_status_update_commitment')
 
     op.drop_table('status_update')
+    with op.batch_alter_table('secret_choice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_secret_choice_vote_id'))
+
+    op.drop_table('secret_choice')
+    op.drop_table('participation')
     with op.batch_alter_table('minutes_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_minutes_entry_session_id'))
 
     op.drop_table('minutes_entry')
+    op.drop_table('electorate')
+    with op.batch_alter_table('decision', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_decision_outcome'))
+        batch_op.drop_index(batch_op.f('ix_decision_decided_at'))
+
+    op.drop_table('decision')
+    with op.batch_alter_table('ballot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ballot_vote_id'))
+
+    op.drop_table('ballot')
+    with op.batch_alter_table('vote', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vote_status'))
+        batch_op.drop_index(batch_op.f('ix_vote_proposal_id'))
+        batch_op.drop_index(batch_op.f('ix_vote_closes_at'))
+
+    op.drop_table('vote')
+    with op.batch_alter_table('proposal_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_event_proposal_id'))
+
+    op.drop_table('proposal_event')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_pending')
 
@@ -351,6 +519,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_role_person_id'))
 
     op.drop_table('role')
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_status'))
+        batch_op.drop_index(batch_op.f('ix_proposal_author_id'))
+
+    op.drop_table('proposal')
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.drop_index('ix_meeting_status_start')
         batch_op.drop_index(batch_op.f('ix_meeting_group_id'))
