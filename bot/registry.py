@@ -52,7 +52,7 @@ class Command:
         return {fold(self.name), fold(self.fr)}
 
     def find_sub(self, word: str) -> Command | None:
-        return self.subcommands.get(fold(word))
+        return lookup(self.subcommands, word)
 
     def walk(self) -> Iterator[Command]:
         yield self
@@ -98,7 +98,7 @@ class Registry:
         return decorate
 
     def find(self, word: str) -> Command | None:
-        return self.top.get(fold(word))
+        return lookup(self.top, word)
 
     def suggest(self, word: str) -> list[Command]:
         """The commands whose English or French name is close to `word`, best first, each once."""
@@ -112,6 +112,12 @@ class Registry:
     def all_commands(self) -> Iterator[Command]:
         for top in self.order:
             yield from top.walk()
+
+
+def lookup(table: dict[str, Command], word: str) -> Command | None:
+    """A command by name, folded; `_` also stands for `-` (Telegram command names cannot hold dashes)."""
+    key = fold(word)
+    return table.get(key) or (table.get(key.replace("_", "-")) if "_" in key else None)
 
 
 registry = Registry()
