@@ -179,8 +179,9 @@ def seed(engine: Engine, now: datetime, tag: int) -> int:
     """Make a few items due at `now`; returns how many the pass should act upon."""
     yesterday: date = (now - timedelta(days=2)).date()
     with engine.begin() as conn:
-        conn.execute(insert(Milestone), [{"commitment_id": 1, "title": f"Due {tag}.{k}", "period_key": yesterday.isoformat(),
-                                          "period_text": yesterday.isoformat(), "due": yesterday, "created_at": now - timedelta(days=9)}
+        day = yesterday.isoformat()
+        conn.execute(insert(Milestone), [{"commitment_id": 1, "title": f"Due {tag}.{k}", "period_key": day,
+                                          "period_text": day, "due": yesterday, "created_at": now - timedelta(days=9)}
                                          for k in range(2)])
         vote_id = conn.execute(insert(Vote).values(
             kind="motion", title=f"Closing {tag}", body="plenary", opens_at=now - timedelta(hours=12),
@@ -189,7 +190,8 @@ def seed(engine: Engine, now: datetime, tag: int) -> int:
         starts = now + timedelta(hours=1) - timedelta(minutes=1)
         conn.execute(insert(Meeting).values(kind="group", group_id=1, starts_at=starts,
                                             local_start=starts.replace(tzinfo=None).isoformat(timespec="minutes"),
-                                            timezone="Europe/Paris", status="planned", created_at=now - timedelta(days=9)))
+                                            timezone="Europe/Paris", status="planned",
+                                            created_at=now - timedelta(days=9)))
     return 4
 
 
