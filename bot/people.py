@@ -128,7 +128,8 @@ def grant(session: Session, person: Person, role: str, group: WorkingGroup | Non
     group_id = group.id if group else None
     for existing in active_roles(session, person.id, now):
         if existing.role == role and existing.group_id == group_id:
-            existing.until = until
+            if existing.until != until:
+                existing.until, existing.ending_warned_at = until, None  # a renewed mandate is warned again
             return existing
     granted = Role(person_id=person.id, role=role, group_id=group_id, since=now, until=until,
                    granted_by=granted_by.id if granted_by else None)

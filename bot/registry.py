@@ -34,6 +34,7 @@ class Command:
     options: Sequence[Opt] = ()
     roles: frozenset[str] | None = None
     where: str = "any"
+    hidden: bool = False
     handler: Handler | None = None
     parent: Command | None = None
     subcommands: dict[str, Command] = field(default_factory=dict)
@@ -51,7 +52,7 @@ class Command:
         return {fold(self.name), fold(self.fr)}
 
     def find_sub(self, word: str) -> Command | None:
-        return self.subcommands.get(fold(word))
+        return lookup(self.subcommands, word)
 
     def walk(self) -> Iterator[Command]:
         yield self
@@ -97,15 +98,26 @@ class Registry:
         return decorate
 
     def find(self, word: str) -> Command | None:
-        return self.top.get(fold(word))
+        return lookup(self.top, word)
 
-    def suggest(self, word: str) -> list[str]:
-        names = sorted(self.top)
-        return difflib.get_close_matches(fold(word), names, n=3, cutoff=0.6)
+    def suggest(self, word: str) -> list[Command]:
+        """The commands whose English or French name is close to `word`, best first, each once."""
+        names = sorted(name for name, cmd in self.top.items() if not cmd.hidden)
+        found: list[Command] = []
+        for name in difflib.get_close_matches(fold(word), names, n=6, cutoff=0.6):
+            if self.top[name] not in found:
+                found.append(self.top[name])
+        return found[:3]
 
     def all_commands(self) -> Iterator[Command]:
         for top in self.order:
             yield from top.walk()
+
+
+def lookup(table: dict[str, Command], word: str) -> Command | None:
+    """A command by name, folded; `_` also stands for `-` (Telegram command names cannot hold dashes)."""
+    key = fold(word)
+    return table.get(key) or (table.get(key.replace("_", "-")) if "_" in key else None)
 
 
 registry = Registry()

@@ -197,7 +197,7 @@ class Router:
         guesses = self.registry.suggest(name)
         return Lines([
             T("I do not know the command /{name}.", name=Raw(name[:40])),
-            T("Did you mean {guesses}?", guesses=Raw(" ".join("/" + g for g in guesses))) if guesses else None,
+            T("Did you mean {guesses}?", guesses=either([CommandName(g) for g in guesses])) if guesses else None,
             T("Send /help to see what I can do."),
         ])
 

@@ -61,7 +61,7 @@ def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
 def test_demo_speaks_both_languages() -> None:
     result = forum_bot("demo")
     assert result.returncode == 0, result.stderr
-    assert "Groupe de travail donnees-ouvertes créé" in result.stdout
+    assert "Groupe de travail dialogue créé" in result.stdout
     assert "I will answer you in English." in result.stdout
 
 

@@ -31,7 +31,8 @@ SETUP = """\
 [open-data] alice: /meeting plan plenary 2024-11-05 14:30
 [open-data] alice: /meeting plan committee 2024-05-02 18:00
 [open-data] alice: /meeting cancel S4 no quorum
-[open-data] alice: /agenda S2 add Vote on P7
+[open-data] alice: /propose Open the procurement data
+[open-data] alice: /agenda S2 add Vote on P1
 """
 
 
@@ -62,7 +63,7 @@ async def test_ics_round_trip_with_dst(forum: Forum) -> None:
         assert (local.hour, local.minute) == (hour, minute)
     assert events["meeting-2@forum-bot"].decoded("DTEND").astimezone(UTC) == datetime(2024, 4, 10, 10, 0, tzinfo=UTC)
     assert str(events["meeting-1@forum-bot"]["LOCATION"]) == "CESE, room 2"
-    assert "Vote on P7" in str(events["meeting-2@forum-bot"]["DESCRIPTION"])
+    assert "Vote on P1" in str(events["meeting-2@forum-bot"]["DESCRIPTION"])
     assert "Open data" in str(events["meeting-2@forum-bot"]["SUMMARY"])
     # The zone is declared, so clients keep 10:00 Paris time whatever their own zone.
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Paris"]
@@ -83,7 +84,7 @@ async def test_moved_meeting_keeps_wall_time_and_export_formats(forum: Forum) ->
     assert by_id["S1"]["local_start"] == "2024-04-02T10:00"
     assert by_id["S1"]["timezone"] == "Europe/Paris"
     assert by_id["S4"]["status"] == "cancelled" and by_id["S4"]["cancel_reason"] == "no quorum"
-    assert by_id["S2"]["agenda"] == ["Vote on P7"]
+    assert by_id["S2"]["agenda"] == ["Vote on P1"]
     assert by_id["S3"]["kind"] == "plenary" and by_id["S3"]["group"] is None
     assert [row["id"] for row in table] == [row["id"] for row in rows]
     assert json.loads(table[1]["agenda"]) == by_id[table[1]["id"]]["agenda"]

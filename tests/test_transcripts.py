@@ -15,13 +15,14 @@ from bot.app import Forum
 from tests.transcript import play
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
-CASES = sorted(TRANSCRIPTS.glob("*.txt"))
+DEMO = Path(__file__).parent.parent / "bot" / "demo" / "demo.txt"
+CASES = [*sorted(TRANSCRIPTS.glob("*.txt")), DEMO]
 
 
 @pytest.mark.parametrize("script", CASES, ids=[c.stem for c in CASES])
 async def test_transcript(forum: Forum, script: Path) -> None:
     output = await play(forum, script.read_text(encoding="utf-8"))
-    expected_path = script.with_suffix(".out")
+    expected_path = TRANSCRIPTS / f"{script.stem}.out"
     if os.environ.get("FORUMBOT_UPDATE_GOLDEN") or not expected_path.exists():
         expected_path.write_text(output, encoding="utf-8")
         if not os.environ.get("FORUMBOT_UPDATE_GOLDEN"):

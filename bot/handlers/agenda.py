@@ -8,7 +8,7 @@ from bot.i18n import Day, Lines, Raw, T
 from bot.meetings import MEETING, agenda_items, agenda_lines, get_meeting, meeting_label, proposal_number
 from bot.parsing import Choice, Param, Text
 from bot.registry import command
-from bot.storage.tables import AgendaItem
+from bot.storage.tables import AgendaItem, Proposal
 
 ACTION = Choice({"add": ("ajouter",), "approve": ("approuver",)}, T("add or approve"))
 MAX_ITEMS = 30
@@ -43,8 +43,11 @@ async def agenda(ctx: Context, number: int, action: str | None, text: str | None
         items = agenda_items(ctx.session, meeting.id)
         if len(items) >= MAX_ITEMS:
             raise UserError(T("An agenda has at most {limit} items.", limit=MAX_ITEMS))
+        linked = proposal_number(text)
+        if linked is not None and ctx.session.get(Proposal, linked) is None:
+            raise UserError(T("There is no proposal P{id}. Send /proposals to see them.", id=Raw(str(linked))))
         item = AgendaItem(meeting_id=meeting.id, position=len(items) + 1, text=text, proposed_by=ctx.person_id,
-                          proposal_id=proposal_number(text), created_at=ctx.now)
+                          proposal_id=linked, created_at=ctx.now)
         ctx.session.add(item)
         ctx.session.flush()
         ctx.audit("agenda.add", "meeting", meeting.id, item=item.id, text=text, proposal=item.proposal_id)

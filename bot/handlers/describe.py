@@ -21,11 +21,11 @@ def last_day(until: datetime, tz: ZoneInfo) -> date:
     return (until.astimezone(tz) - timedelta(microseconds=1)).date()
 
 
-def role_text(session: Session, role: Role, tz: ZoneInfo) -> Lines:
+def role_text(session: Session, role: Role, tz: ZoneInfo, with_until: bool = True) -> Lines:
     """`member of open-data until 30 June 2026`."""
     group = session.get(WorkingGroup, role.group_id) if role.group_id else None
     return Lines([
         ROLE_LABELS.get(role.role, Raw(role.role)),
         T("of {group}", group=Raw(group.slug)) if group else None,
-        T("until {date}", date=Day(last_day(role.until, tz))) if role.until else None,
+        T("until {date}", date=Day(last_day(role.until, tz))) if role.until and with_until else None,
     ], sep=" ")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.errors import UserError
-from bot.i18n import Lines, Raw, T
+from bot.i18n import Lang, Lines, Raw, T
 from bot.parsing import Param, Word
 from bot.registry import Command, command, is_allowed, registry, usage_of
 
@@ -23,9 +24,6 @@ ORDER = ("help", "lang", "whoami", "group", "room", "role", "members", "apply", 
          "decline", "propose", "proposals", "proposal", "withdraw", "answer", "vote", "votes", "election",
          "decisions", "commitment", "commitments", "milestone", "milestones", "update", "status", "meeting",
          "meetings", "agenda", "minutes", "cadence", "calendar", "export")
-
-
-HIDDEN = frozenset({"start"})
 
 
 def _rank(cmd: Command) -> int:
@@ -51,7 +49,7 @@ async def help_command(ctx: Context, topic: str | None) -> None:
             parts.append(T("Usage: {usage}", usage=usage))
         ctx.reply(Lines(parts))
         return
-    allowed = [cmd for cmd in sorted(registry.order, key=_rank) if cmd.name not in HIDDEN
+    allowed = [cmd for cmd in sorted(registry.order, key=_rank) if not cmd.hidden
                if any(is_allowed(node, ctx.roles) and node.handler for node in cmd.walk())]
     ctx.reply(Lines([T("What you can do here:"), *(_line(cmd, locale) for cmd in allowed),
                      T("Send /help <command> for details. Commands work in English and French.")]))
@@ -71,7 +69,7 @@ def start_handler(prefix: str) -> Callable[[StartHandler], StartHandler]:
     return decorate
 
 
-@command("start", "demarrer", help=T("start talking with me"), usage=T("/start"),
+@command("start", "demarrer", help=T("start talking with me"), usage=T("/start"), hidden=True,
          params=[Param("payload", Word(), optional=True)])
 async def start(ctx: Context, payload: str | None) -> None:
     if payload:
@@ -82,3 +80,21 @@ async def start(ctx: Context, payload: str | None) -> None:
             return
     ctx.reply(Lines([T("Hello! I am the forum's bot. I keep track of proposals, votes, commitments and meetings."),
                      T("Send /help to see what you can do, and /lang en or /lang fr to choose your language.")]))
+
+
+def command_menu(locale: str, private: bool) -> list[tuple[str, str]]:
+    """The top-level commands for a chat client's menu: (name in `locale`, help in `locale`), in /help's order.
+
+    `private` picks the commands that make sense in a private chat (else in a group); `where` on a command
+    ("private" or "group") narrows it, "any" is both.
+    """
+    lang = Lang(locale, ZoneInfo("UTC"))
+    wanted = {"any", "private"} if private else {"any", "group"}
+    menu = []
+    for cmd in sorted(registry.order, key=_rank):
+        if cmd.name in HIDDEN or cmd.where not in wanted:
+            continue
+        if not any(node.handler for node in cmd.walk()):
+            continue
+        menu.append((cmd.fr if locale == "fr" else cmd.name, cmd.help.render(lang)))
+    return menu

@@ -46,7 +46,7 @@ class AgendaItem(SQLModel, table=True):
     position: int
     text: str
     proposed_by: int | None = Field(default=None, foreign_key="person.id")
-    proposal_id: int | None = None  # no foreign key: proposals live on another branch, linked after merging
+    proposal_id: int | None = Field(default=None, foreign_key="proposal.id")
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -76,6 +76,7 @@ class Role(SQLModel, table=True):
     since: datetime = Field(sa_type=UTCDateTime)
     until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     granted_by: int | None = Field(default=None, foreign_key="person.id")
+    ending_warned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Application(SQLModel, table=True):

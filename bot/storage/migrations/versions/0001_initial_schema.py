@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 07:48:47.648969
+Create Date: 2026-11-27 07:57:28.861166
 """
 from collections.abc import Sequence
 
@@ -168,6 +168,7 @@ def upgrade() -> None:
     sa.Column('since', bot.storage.types.UTCDateTime(), nullable=False),
     sa.Column('until', bot.storage.types.UTCDateTime(), nullable=True),
     sa.Column('granted_by', sa.Integer(), nullable=True),
+    sa.Column('ending_warned_at', bot.storage.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['granted_by'], ['person.id'], ),
     sa.ForeignKeyConstraint(['group_id'], ['working_group.id'], ),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
@@ -207,6 +208,7 @@ def upgrade() -> None:
     sa.Column('proposal_id', sa.Integer(), nullable=True),
     sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], ),
     sa.ForeignKeyConstraint(['proposed_by'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id')
     )

@@ -1,0 +1,494 @@
+"""The Telegram transport: python-telegram-bot 22 updates in, outbox messages out.
+
+No forum logic lives here: an update becomes one `Incoming` (a message, or a button press carrying the
+button's command), the core answers through the outbox, and this module renders outbox messages the
+Telegram way (HTML with everything escaped, 4,096-character chunks, inline keyboards, documents).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import html
+import logging
+import re
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlmodel import col, select
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    CallbackQuery,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.app import Forum
+from bot.config import Config
+from bot.handlers.help import command_menu
+from bot.i18n import fold
+from bot.membership import bot_joined, bot_left, button_refused, cannot_write_privately
+from bot.messages import Handled, Incoming
+from bot.scheduling.runner import DueScheduler
+from bot.storage.db import unit_of_work
+from bot.storage.state import get_state, set_state
+from bot.storage.tables import Account, OutboxMessage, Room
+from bot.transports.base import DeliveryError, Transport, drain_outbox
+
+log = logging.getLogger("forumbot.telegram")
+
+NETWORK = "telegram"
+MAX_MESSAGE = 4096  # Telegram counts UTF-16 code units
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64
+MAX_CALLBACK_ANSWER = 200
+PERIODIC_DRAIN_SECONDS = 30.0
+_COMMAND_NAME = re.compile(r"[^a-z0-9_]")
+_PAYLOAD_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+_GONE = ("chat not found", "user not found", "bot can't initiate", "bot was blocked", "user is deactivated")
+
+
+# ---------------------------------------------------------------------------------------------- pure helpers
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _hard_split(line: str, limit: int) -> list[str]:
+    """A line longer than `limit`: cut at the last space that fits, else at the limit."""
+    pieces: list[str] = []
+    while utf16_len(line) > limit:
+        cut, size = 0, 0
+        for index, ch in enumerate(line):
+            size += utf16_len(ch)
+            if size > limit:
+                cut = index
+                break
+        space = line.rfind(" ", 0, cut)
+        if space > cut // 2:
+            pieces.append(line[:space])
+            line = line[space + 1:]
+        else:
+            pieces.append(line[:cut])
+            line = line[cut:]
+    pieces.append(line)
+    return pieces
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Cut a message into chunks of at most `limit` UTF-16 units, on line boundaries where possible."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in text.split("\n"):
+        for piece in _hard_split(line, limit):
+            added = utf16_len(piece) + (1 if current else 0)
+            if current and size + added > limit:
+                chunks.append("\n".join(current))
+                current, size = [piece], utf16_len(piece)
+            else:
+                current.append(piece)
+                size += added
+    if current:
+        chunks.append("\n".join(current))
+    return [chunk for chunk in chunks if chunk.strip()]
+
+
+def command_name(name: str) -> str:
+    """A command name as Telegram accepts it: lowercase ASCII, digits and `_`, 1-32 characters."""
+    return _COMMAND_NAME.sub("", fold(name).replace("-", "_").replace(" ", "_"))[:32]
+
+
+def start_payload(command: str) -> str:
+    """`/vote V3 yes` → `vote_V3`: the deep-link payload for `/start` (the core's start handlers)."""
+    words = unicodedata.normalize("NFKD", command.strip().lstrip("/!")).split()
+    return _PAYLOAD_CHARS.sub("", "_".join(words[:2]))[:64]
+
+
+def shorten(text: str, limit: int = MAX_CALLBACK_ANSWER) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class ButtonSigner:
+    """Callback data `c:<command without slash>:<mac>`, or `k:<id>:<mac>` with the command stored by id.
+
+    The key is derived from the bot token, so data forged by a client, or made for another bot, is refused.
+    """
+
+    def __init__(self, forum: Forum, token: str) -> None:
+        self.forum = forum
+        self.key = hashlib.sha256(b"forum-bot/telegram-callback\0" + token.encode()).digest()
+
+    def _mac(self, body: str) -> str:
+        digest = hmac.new(self.key, body.encode(), hashlib.sha256).digest()[:8]
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def sign(self, command: str) -> str:
+        body = "c:" + command.lstrip("/")
+        data = f"{body}:{self._mac(body)}"
+        if len(data.encode()) <= MAX_CALLBACK_DATA:
+            return data
+        ident = hashlib.sha256(command.encode()).hexdigest()[:16]
+        set_state(self.forum.engine, f"telegram:button:{ident}", command)
+        body = "k:" + ident
+        return f"{body}:{self._mac(body)}"
+
+    def verify(self, data: str | None) -> str | None:
+        """The command behind valid callback data, else None."""
+        if not data:
+            return None
+        body, _, mac = data.rpartition(":")
+        if not body or not hmac.compare_digest(mac, self._mac(body)):
+            return None
+        kind, _, rest = body.partition(":")
+        if kind == "c" and rest:
+            return "/" + rest
+        if kind == "k" and rest:
+            return get_state(self.forum.engine, f"telegram:button:{rest}")
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- the transport
+
+@dataclass
+class _Unreachable:
+    person_id: int
+    chat_id: str
+    key: str
+
+
+class TelegramTransport(Transport):
+    """Routes PTB updates to the forum and delivers the outbox with the application's bot."""
+
+    network = NETWORK
+
+    def __init__(self, forum: Forum, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        self.forum = forum
+        self.app = app
+        self.signer = ButtonSigner(forum, app.bot.token)
+        self._drain_lock = asyncio.Lock()
+        self._last_group: OrderedDict[str, str] = OrderedDict()  # user id → the group they last wrote in
+        self._unreachable: list[_Unreachable] = []
+        self._gone_rooms: list[str] = []
+        self.handled = 0  # updates given to the core
+        self.processed = 0  # updates finished, their answers delivered (tests wait on it)
+
+    # ----------------------------------------------------------------------------------------- wiring
+
+    def install(self) -> None:
+        self.app.add_handler(TypeHandler(Update, self.on_update))
+        self.app.add_error_handler(self.on_error)
+
+    @property
+    def username(self) -> str:
+        return self.app.bot.username or ""
+
+    async def set_commands(self) -> None:
+        """The command menus: English by default, French for French clients; private and group scopes."""
+        for locale in ("en", "fr"):
+            for private in (True, False):
+                seen: set[str] = set()
+                commands = []
+                for name, description in command_menu(locale, private):
+                    tg_name = command_name(name)
+                    if tg_name and tg_name not in seen:
+                        seen.add(tg_name)
+                        commands.append(BotCommand(tg_name, shorten(description, 256) or tg_name))
+                scope = BotCommandScopeAllPrivateChats() if private else BotCommandScopeAllGroupChats()
+                await self.app.bot.set_my_commands(commands[:100], scope=scope,
+                                                   language_code=None if locale == "en" else locale)
+
+    # ----------------------------------------------------------------------------------------- updates in
+
+    async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not isinstance(update, Update):
+            return
+        try:
+            if update.callback_query is not None:
+                await self._on_press(update, update.callback_query)
+            elif update.my_chat_member is not None:
+                self._on_membership(update, update.my_chat_member)
+            elif update.message is not None:
+                await self._on_message(update, update.message)
+            else:
+                return
+        except Exception:  # one update's failure never stops the others
+            log.exception("telegram update %s failed", update.update_id)
+        try:
+            await self.drain()
+        finally:
+            self.processed += 1
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram error on update %s: %r", getattr(update, "update_id", "?"), context.error)
+
+    def _addressed_elsewhere(self, text: str) -> bool:
+        """`/cmd@other_bot`: a command meant for another bot in the group."""
+        if not text.startswith("/"):
+            return False
+        head = text.split(maxsplit=1)[0]
+        _, at, target = head.partition("@")
+        return bool(at) and target.lower() != self.username.lower()
+
+    async def _on_message(self, update: Update, message: Message) -> Handled | None:
+        user, chat, text = message.from_user, message.chat, message.text
+        if user is None or user.is_bot or text is None or self._addressed_elsewhere(text):
+            return None
+        private = chat.type == ChatType.PRIVATE
+        event_id = f"u{update.update_id}"
+        if not private:
+            self._remember_group(str(user.id), str(chat.id))
+        handled = await self.forum.handle(Incoming(
+            network=NETWORK, event_id=event_id, room_id=str(chat.id), room_title="" if private else (chat.title or ""),
+            is_private=private, user_id=str(user.id), handle=user.username, display_name=user.full_name,
+            locale_hint=user.language_code, message_id=str(message.message_id), text=text))
+        self.handled += 1
+        return handled
+
+    async def _on_press(self, update: Update, query: CallbackQuery) -> None:
+        user = query.from_user
+        message = query.message
+        command = self.signer.verify(query.data)
+        if command is None or message is None:
+            await self._answer(query, button_refused(self.forum, NETWORK, str(user.id), user.language_code), True)
+            return
+        chat = message.chat
+        private = chat.type == ChatType.PRIVATE
+        event_id = f"cb{query.id}"
+        if not private:
+            self._remember_group(str(user.id), str(chat.id))
+        handled = await self.forum.handle(Incoming(
+            network=NETWORK, event_id=event_id, room_id=str(chat.id), room_title="" if private else (chat.title or ""),
+            is_private=private, user_id=str(user.id), handle=user.username, display_name=user.full_name,
+            locale_hint=user.language_code, message_id=None, text=command))
+        self.handled += 1
+        if handled.duplicate:
+            with contextlib.suppress(Exception):
+                await query.answer()
+            return
+        answer = "\n".join(handled.replies)
+        if not private and answer and len(answer) <= MAX_CALLBACK_ANSWER:
+            async with self._drain_lock:
+                self._delivered_by_answer(event_id, str(chat.id))
+        await self._answer(query, shorten(answer), handled.outcome not in ("ok", "hook", "ignored"))
+
+    async def _answer(self, query: CallbackQuery, text: str, alert: bool) -> None:
+        try:
+            await query.answer(text or None, show_alert=alert and bool(text))
+        except Exception as exc:  # a stale query cannot be answered any more; nothing to keep
+            log.info("callback %s not answered: %s", query.id, exc)
+
+    def _delivered_by_answer(self, event_id: str, chat_id: str) -> None:
+        """In a group, the pop-up answering a press is the reply: the room is not spammed with it too."""
+        now = self.forum.clock.now()
+        with unit_of_work(self.forum.engine) as session:
+            room = session.exec(select(Room).where(Room.network == NETWORK,
+                                                   Room.platform_room_id == chat_id)).first()
+            if room is None:
+                return
+            rows = session.exec(select(OutboxMessage).where(
+                col(OutboxMessage.key).startswith(f"reply:{NETWORK}:{event_id}:"),
+                OutboxMessage.room_id == room.id, col(OutboxMessage.sent_at).is_(None))).all()
+            for row in rows:
+                row.sent_at, row.attempts, row.platform_message_id = now, row.attempts + 1, "callback-answer"
+
+    def _on_membership(self, update: Update, change: ChatMemberUpdated) -> None:
+        chat = change.chat
+        if chat.type == ChatType.PRIVATE:
+            return
+        was = change.old_chat_member.status in ("member", "administrator", "creator", "restricted")
+        now = change.new_chat_member.status in ("member", "administrator", "creator", "restricted")
+        if now and not was:
+            bot_joined(self.forum, NETWORK, str(chat.id), chat.title or "", f"u{update.update_id}")
+        elif was and not now:
+            bot_left(self.forum, NETWORK, str(chat.id))
+
+    def _remember_group(self, user_id: str, chat_id: str) -> None:
+        """Where to tell someone that they must open a private chat first, should a private message fail."""
+        self._last_group[user_id] = chat_id
+        self._last_group.move_to_end(user_id)
+        while len(self._last_group) > 10_000:
+            self._last_group.popitem(last=False)
+
+    # ----------------------------------------------------------------------------------------- outbox out
+
+    async def drain(self) -> int:
+        """Deliver what is due; never two drains at once. Returns how many messages were sent."""
+        async with self._drain_lock:
+            sent = 0
+            for _ in range(3):  # a failure may queue a notice (e.g. "open a private chat with me"): send it too
+                sent += await drain_outbox(self.forum, self)
+                if not self._after_drain():
+                    break
+            return sent
+
+    async def wake(self) -> None:
+        """The scheduler did some work: deliver what it queued."""
+        await self.drain()
+
+    def _after_drain(self) -> bool:
+        queued = False
+        for room_id in self._gone_rooms:
+            bot_left(self.forum, NETWORK, room_id)
+        self._gone_rooms.clear()
+        for item in self._unreachable:
+            link = f"https://t.me/{self.username}"
+            queued |= cannot_write_privately(self.forum, NETWORK, item.person_id, item.chat_id, link, item.key)
+        self._unreachable.clear()
+        return queued
+
+    async def periodic_drain(self, every: float = PERIODIC_DRAIN_SECONDS) -> None:
+        """Retry failed sends whose back-off has passed."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("periodic drain failed")
+
+    def keyboard(self, rows: Sequence[Sequence[dict[str, Any]]] | None, private: bool) -> InlineKeyboardMarkup | None:
+        if not rows:
+            return None
+        markup = []
+        for row in rows:
+            buttons = []
+            for button in row:
+                label, command = str(button["label"]), str(button["command"])
+                if button.get("private") and not private:
+                    url = f"https://t.me/{self.username}?start={start_payload(command)}"
+                    buttons.append(InlineKeyboardButton(label, url=url))
+                else:
+                    buttons.append(InlineKeyboardButton(label, callback_data=self.signer.sign(command)))
+            if buttons:
+                markup.append(buttons)
+        return InlineKeyboardMarkup(markup) if markup else None
+
+    async def deliver(self, message: OutboxMessage, room: Room | None, account: Account | None) -> str | None:
+        if room is not None:
+            chat_id, private = room.platform_room_id, room.is_private
+        elif account is not None and account.platform_user_id:
+            chat_id, private = account.platform_user_id, True
+        else:
+            raise DeliveryError("nowhere to deliver")
+        payload = message.payload or {}
+        try:
+            return await self._send(int(chat_id), private, message.text, payload)
+        except Forbidden as exc:
+            self._undeliverable(message, chat_id, room, str(exc))
+            raise
+        except BadRequest as exc:
+            if any(reason in str(exc).lower() for reason in _GONE):
+                self._undeliverable(message, chat_id, room, str(exc))
+            raise
+
+    def _undeliverable(self, message: OutboxMessage, chat_id: str, room: Room | None, reason: str) -> None:
+        if room is not None and not room.is_private:
+            if "kicked" in reason or "not a member" in reason:
+                self._gone_rooms.append(room.platform_room_id)
+            return
+        origin = self._last_group.get(chat_id)  # a private chat's id is the person's user id
+        if message.person_id is not None and origin is not None:
+            self._unreachable.append(_Unreachable(message.person_id, origin, message.key))
+
+    async def _send(self, chat_id: int, private: bool, text: str, payload: dict[str, Any]) -> str | None:
+        bot = self.app.bot
+        markup = self.keyboard(payload.get("buttons"), private)
+        reply_to = payload.get("reply_to")
+        reply = (ReplyParameters(int(reply_to), allow_sending_without_reply=True)
+                 if reply_to and not private and str(reply_to).isdigit() else None)
+        attachment = payload.get("file")
+        chunks = split_text(text)
+        caption: str | None = None
+        if attachment and chunks and len(chunks) == 1 and utf16_len(chunks[0]) <= MAX_CAPTION:
+            caption, chunks = chunks[0], []
+        last_id: int | None = None
+        for index, chunk in enumerate(chunks):
+            final = index == len(chunks) - 1 and not attachment
+            sent = await bot.send_message(chat_id, html.escape(chunk, quote=False), parse_mode=ParseMode.HTML,
+                                          reply_markup=markup if final else None,
+                                          reply_parameters=reply if index == 0 else None)
+            last_id = sent.message_id
+        if attachment:
+            content = attachment["content"]
+            data = content.encode() if isinstance(content, str) else bytes(content)
+            document = InputFile(data, filename=str(attachment.get("name") or "file"))
+            sent = await bot.send_document(chat_id, document,
+                                           caption=html.escape(caption, quote=False) if caption else None,
+                                           parse_mode=ParseMode.HTML if caption else None, reply_markup=markup,
+                                           reply_parameters=reply if not chunks else None)
+            last_id = sent.message_id
+        return str(last_id) if last_id is not None else None
+
+
+# ---------------------------------------------------------------------------------------------- running it
+
+def build_application(config: Config, rate_limiter: AIORateLimiter | None = None) -> Application[Any, Any, Any,
+                                                                                                   Any, Any, Any]:
+    """A PTB application from the configuration; 429s are retried (a message is delayed, not lost)."""
+    tg = config.telegram
+    builder = ApplicationBuilder().token(tg.token).rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+    if tg.base_url:
+        builder = builder.base_url(tg.base_url)
+    if tg.base_file_url:
+        builder = builder.base_file_url(tg.base_file_url)
+    return builder.build()
+
+
+def webhook_secret(token: str) -> str:
+    return hashlib.sha256(b"forum-bot/telegram-webhook\0" + token.encode()).hexdigest()[:48]
+
+
+async def start_updates(app: Application[Any, Any, Any, Any, Any, Any], config: Config) -> None:
+    """Long polling, or a webhook when the configuration gives a public URL."""
+    tg = config.telegram
+    assert app.updater is not None
+    if tg.webhook_url:
+        await app.updater.start_webhook(listen=tg.webhook_listen, port=tg.webhook_port,
+                                        url_path=urlparse(tg.webhook_url).path.strip("/"),
+                                        webhook_url=tg.webhook_url, secret_token=webhook_secret(tg.token),
+                                        allowed_updates=Update.ALL_TYPES)
+    else:
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+
+
+async def run_telegram(forum: Forum, scheduler: DueScheduler, stop: asyncio.Event | None = None) -> None:
+    """Run the bot on Telegram until cancelled (or until `stop` is set)."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # httpx logs URLs, which hold the token
+    app = build_application(forum.config)
+    transport = TelegramTransport(forum, app)
+    transport.install()
+    scheduler.on_work_done(transport.wake)
+    async with app:
+        await transport.set_commands()
+        await app.start()
+        await start_updates(app, forum.config)
+        periodic = asyncio.create_task(transport.periodic_drain())
+        log.info("telegram: running as @%s", transport.username)
+        try:
+            await transport.drain()
+            await (stop or asyncio.Event()).wait()
+        finally:
+            periodic.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await periodic
+            assert app.updater is not None
+            if app.updater.running:
+                await app.updater.stop()
+            await app.stop()
