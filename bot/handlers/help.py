@@ -92,7 +92,7 @@ def command_menu(locale: str, private: bool) -> list[tuple[str, str]]:
     wanted = {"any", "private"} if private else {"any", "group"}
     menu = []
     for cmd in sorted(registry.order, key=_rank):
-        if cmd.name in HIDDEN or cmd.where not in wanted:
+        if cmd.hidden or cmd.where not in wanted:
             continue
         if not any(node.handler for node in cmd.walk()):
             continue
