@@ -11,10 +11,10 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.config import Config
 from bot.errors import PermissionDenied, UserError
-from bot.i18n import Lang, Localizable, T
+from bot.i18n import Lang, Localizable, Raw, T
 from bot.notify import Outbox, person_lang
-from bot.people import resolve, roles_of
-from bot.storage.tables import Account, AuditEvent, Person, Room
+from bot.people import group_by_slug, resolve, roles_of
+from bot.storage.tables import Account, AuditEvent, Person, Room, WorkingGroup
 
 
 @dataclass
@@ -76,6 +76,13 @@ class Context:
         if person is None:
             raise UserError(T("I do not know {who}.", who=ref))
         return person
+
+    def group(self, slug: str) -> WorkingGroup:
+        """The working group `slug`, or an answer saying it does not exist."""
+        group = group_by_slug(self.session, slug)
+        if group is None:
+            raise UserError(T("There is no group {slug}. Send /group list to see them.", slug=Raw(slug)))
+        return group
 
     def has_role(self, *roles: str) -> bool:
         return "admin" in self.roles or bool(self.roles & set(roles))

@@ -153,6 +153,11 @@ def group_by_slug(session: Session, slug: str) -> WorkingGroup | None:
     return session.exec(select(WorkingGroup).where(WorkingGroup.slug == slug.lower())).first()
 
 
+def group_slug(session: Session, group_id: int | None) -> str | None:
+    group = session.get(WorkingGroup, group_id) if group_id else None
+    return group.slug if group else None
+
+
 def dm_account(session: Session, person_id: int) -> Account | None:
     """The account to write to privately: the one the person used last."""
     accounts = session.exec(select(Account).where(Account.person_id == person_id,

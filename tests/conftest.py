@@ -47,7 +47,14 @@ def postgres_template(postgres_cluster: PostgresCluster | ExistingPostgres) -> I
     postgres_cluster.drop_database(name)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Storage and scenario tests run on both databases; a transport's tests (marked sqlite_only) on SQLite."""
+    if "db_url" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("db_url", ["sqlite"] if only_sqlite else ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_template: Path) -> Iterator[str]:
     if request.param == "sqlite":
         path = tmp_path / "forum.sqlite3"

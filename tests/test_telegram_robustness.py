@@ -21,7 +21,7 @@ from bot.storage.tables import Application, OutboxMessage, Room
 from tests.support.telegram_bot import BOT_USERNAME, TOKEN, TelegramBot, telegram_bot
 from tests.support.telegram_emulator import Chat, TelegramEmulator
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.sqlite_only]
 
 
 @pytest_asyncio.fixture

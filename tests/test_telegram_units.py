@@ -145,3 +145,5 @@ async def test_polling_by_default_webhook_when_configured(config: Config) -> Non
     assert kwargs["webhook_url"] == "https://bot.example.org/telegram/hook"
     assert kwargs["secret_token"] == webhook_secret("123:ABC") and "123:ABC" not in kwargs["secret_token"]
     assert "callback_query" in kwargs["allowed_updates"]
+
+pytestmark = pytest.mark.sqlite_only

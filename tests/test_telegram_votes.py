@@ -21,7 +21,7 @@ from bot.transports.console import run_script
 from tests.support.telegram_bot import BOT_USERNAME, START, TOKEN, TelegramBot, telegram_bot
 from tests.support.telegram_emulator import Chat, SentRecord, TelegramEmulator, User
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.sqlite_only]
 
 SETUP = [
     ("committee", "alice", "/room committee"),

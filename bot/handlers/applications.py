@@ -8,7 +8,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.i18n import Lines, Raw, T, When
 from bot.parsing import Param, Ref, Slug, Text
-from bot.people import grant, group_by_slug, who
+from bot.people import grant, who
 from bot.registry import STAFF, command
 from bot.storage.tables import Application, Person, WorkingGroup
 
@@ -61,9 +61,7 @@ async def accept(ctx: Context, number: int, slug: str | None) -> None:
     application = _pending(ctx, number)
     group: WorkingGroup | None = None
     if slug:
-        group = group_by_slug(ctx.session, slug)
-        if group is None:
-            raise UserError(T("There is no group {slug}. Send /group list to see them.", slug=Raw(slug)))
+        group = ctx.group(slug)
     applicant = ctx.session.get(Person, application.person_id)
     assert applicant is not None
     application.status, application.decided_at, application.decided_by = "accepted", ctx.now, ctx.person_id

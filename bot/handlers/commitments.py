@@ -26,7 +26,6 @@ from bot.handlers.tracking import (
 from bot.i18n import Lines, Localizable, Raw, T
 from bot.importing import PlanImportError, import_commitments, read_plan
 from bot.parsing import Opt, Param, Slug, Text
-from bot.people import group_by_slug
 from bot.registry import STAFF, command, registry
 from bot.storage.tables import Commitment, Milestone
 
@@ -48,9 +47,7 @@ async def commitment_add(ctx: Context, code: str, title: str, group: str | None)
         raise UserError(T("A title is at most {limit} characters.", limit=300))
     group_id = None
     if group:
-        found = group_by_slug(ctx.session, group)
-        if found is None:
-            raise UserError(T("There is no group {slug}. Send /group list to see them.", slug=Raw(group)))
+        found = ctx.group(group)
         group_id = found.id
     commitment = Commitment(code=code, title=title, group_id=group_id, created_at=ctx.now)
     ctx.session.add(commitment)

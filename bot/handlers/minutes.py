@@ -9,11 +9,11 @@ from datetime import date
 from sqlmodel import col, select
 
 from bot.context import Context
-from bot.errors import UserError
+from bot.errors import PermissionDenied, UserError
 from bot.handlers.whoami import whoami_sections
 from bot.i18n import Day, Lines, Localizable, Raw, T, fold
 from bot.meetings import MEETING, get_meeting, meeting_label
-from bot.parsing import Param, User
+from bot.parsing import Param, Ref, User
 from bot.people import who
 from bot.registry import STAFF, command, registry
 from bot.router import text_hook
@@ -173,9 +173,27 @@ def my_actions(ctx: Context) -> Localizable | None:
     if not actions:
         return None
     return Lines([T("Your actions:"), *(
-        Lines([Raw(f"• {a.text} (S{a.meeting_id}"),
+        Lines([Raw(f"• T{a.id} {a.text} (S{a.meeting_id}"),
                Lines([Raw(", "), T("due {date}", date=Day(a.due))], sep="") if a.due else None, Raw(")")], sep="")
         for a in actions)])
 
 
 whoami_sections.append(my_actions)
+
+ACTION = Ref("T", T("an action item id like T3 (see /whoami)"))
+
+
+@command("action done", "action fait", help=T("mark one of the minutes' action items as done"),
+         usage=T("/action done T3 — your action items are listed by /whoami"), params=[Param("number", ACTION)])
+async def action_done(ctx: Context, number: int) -> None:
+    action = ctx.session.get(ActionItem, number)
+    if action is None:
+        raise UserError(T("There is no action item T{id}. Send /whoami to see yours.", id=Raw(str(number))))
+    if action.owner_id != ctx.person_id and not ctx.has_role("secretariat", "cochair"):
+        raise PermissionDenied(T("Only the person it was given to, the secretariat or a co-chair may mark T{id} "
+                                 "done.", id=Raw(str(number))))
+    if action.done:
+        raise UserError(T("Action item T{id} is already done.", id=Raw(str(number))))
+    action.done, action.done_at = True, ctx.now
+    ctx.audit("action.done", "action_item", action.id)
+    ctx.reply(T("Action item T{id} is done: {text}", id=Raw(str(number)), text=Raw(action.text)))

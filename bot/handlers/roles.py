@@ -11,7 +11,7 @@ from bot.errors import PermissionDenied, UserError
 from bot.handlers.describe import ROLE_LABELS, role_text
 from bot.i18n import Lines, Localizable, Raw, T
 from bot.parsing import Choice, Day, Opt, Param, Slug, User
-from bot.people import active_roles, grant, group_by_slug, revoke, who
+from bot.people import active_roles, grant, revoke, who
 from bot.registry import STAFF, command
 from bot.storage.tables import Person, Role, WorkingGroup
 
@@ -37,9 +37,7 @@ async def role(ctx: Context, user: str, role: str, slug: str | None, until: date
         raise PermissionDenied(T("Only admins may give the admin role."))
     group: WorkingGroup | None = None
     if slug:
-        group = group_by_slug(ctx.session, slug)
-        if group is None:
-            raise UserError(T("There is no group {slug}. Send /group list to see them.", slug=Raw(slug)))
+        group = ctx.group(slug)
     elif role in ("member", "observer"):
         group = None
     person = ctx.person_by_ref(user)
@@ -66,9 +64,7 @@ async def role(ctx: Context, user: str, role: str, slug: str | None, until: date
 async def members(ctx: Context, slug: str | None) -> None:
     group = None
     if slug:
-        group = group_by_slug(ctx.session, slug)
-        if group is None:
-            raise UserError(T("There is no group {slug}. Send /group list to see them.", slug=Raw(slug)))
+        group = ctx.group(slug)
     people = ctx.session.exec(select(Person).join(Role, col(Role.person_id) == col(Person.id)).distinct()
                               .order_by(Person.display_name)).all()
     rows: list[Localizable] = []

@@ -6,7 +6,6 @@ from bot.context import Context
 from bot.errors import ArgError, UserError
 from bot.i18n import Raw, T
 from bot.parsing import Choice, Param, Slug
-from bot.people import group_by_slug
 from bot.registry import STAFF, command
 
 PURPOSE = Choice({"group": ("groupe",), "plenary": ("pleniere",), "committee": ("comite",),
@@ -26,9 +25,7 @@ async def room(ctx: Context, purpose: str, slug: str | None) -> None:
     if purpose == "group":
         if slug is None:
             raise ArgError(T("Missing {what}.", what=T("the group's short name, like open-data")))
-        group = group_by_slug(ctx.session, slug)
-        if group is None:
-            raise UserError(T("There is no group {slug}. Send /group list to see them.", slug=Raw(slug)))
+        group = ctx.group(slug)
         ctx.room.purpose, ctx.room.group_id = "group", group.id
         ctx.audit("room.purpose", "room", ctx.room.id, purpose="group", group=slug)
         ctx.reply(T("This room is now the room of the working group {slug}.", slug=Raw(slug)))

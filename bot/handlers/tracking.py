@@ -16,9 +16,9 @@ from bot.context import Context
 from bot.errors import ArgError, PermissionDenied, UserError
 from bot.i18n import TN, Day, Lang, Lines, Localizable, Percent, Raw, T
 from bot.parsing import Kind, Period, Token
-from bot.people import Who, active_roles
+from bot.people import Who, active_roles, group_slug
 from bot.rules.periods import ACCEPTED_FORMS_EXAMPLES, PeriodError, parse_period
-from bot.storage.tables import Account, Commitment, Milestone, Person, Room, StatusUpdate, WorkingGroup
+from bot.storage.tables import Account, Commitment, Milestone, Person, Room, StatusUpdate
 
 LEVELS = ("not_started", "limited", "substantial", "complete")
 LEVEL_WORDS: dict[str, tuple[str, ...]] = {
@@ -178,13 +178,6 @@ def milestone_by_number(session: Session, number: int) -> Milestone:
     if milestone is None:
         raise UserError(T("There is no milestone M{id}. Send /milestones to see them.", id=Raw(str(number))))
     return milestone
-
-
-def group_slug(session: Session, group_id: int | None) -> str | None:
-    if group_id is None:
-        return None
-    group = session.get(WorkingGroup, group_id)
-    return group.slug if group else None
 
 
 def latest_updates(session: Session, commitment_ids: Iterable[int]) -> dict[int, StatusUpdate]:

@@ -28,10 +28,10 @@ from bot.handlers.voting import (
 from bot.handlers.whoami import whoami_sections
 from bot.i18n import Lines, Localizable, Raw, T, When
 from bot.parsing import Choice, Deadline, Kind, Opt, Param, Ref, Share, Text, Users
-from bot.people import who
+from bot.people import group_slug, who
 from bot.registry import CHAIRS, command
 from bot.rules.tally import parse_majority
-from bot.storage.tables import Electorate, Participation, Person, Vote, WorkingGroup
+from bot.storage.tables import Electorate, Participation, Person, Vote
 
 VOTE = Ref("V", T("a vote id like V3"))
 BODY = Choice({"committee": ("comite",), "group": ("groupe",), "plenary": ("pleniere",)},
@@ -372,11 +372,6 @@ whoami_sections.append(pending_votes_section)
 # --------------------------------------------------------------------------- export, calendar
 
 
-def _group_slug(session: Session, group_id: int | None) -> str | None:
-    group = session.get(WorkingGroup, group_id) if group_id else None
-    return group.slug if group else None
-
-
 @exporter("votes", ("id", "kind", "title", "proposal", "body", "group", "opens_at", "closes_at", "closed_at",
                     "status", "secret", "quorum", "majority", "seats", "term_months", "candidates", "electorate",
                     "cast", "turnout", "votes_for", "votes_against", "abstentions", "outcome", "elected"))
@@ -393,7 +388,7 @@ def export_votes(session: Session, config: Config, now: datetime) -> list[Row]:
         rows.append({
             "id": f"V{vote.id}", "kind": vote.kind, "title": vote.title,
             "proposal": f"P{vote.proposal_id}" if vote.proposal_id else None, "body": vote.body,
-            "group": _group_slug(session, vote.group_id), "opens_at": vote.opens_at, "closes_at": vote.closes_at,
+            "group": group_slug(session, vote.group_id), "opens_at": vote.opens_at, "closes_at": vote.closes_at,
             "closed_at": vote.closed_at, "status": vote.status, "secret": vote.secret,
             "quorum": float(Fraction(vote.quorum)) if vote.quorum else None, "majority": vote.majority,
             "seats": vote.seats, "term_months": vote.term_months,
