@@ -24,6 +24,7 @@ def run_bench(script: str, *args: str) -> str:
     ("vote_storm.py", ("--members", "20", "--rounds", "1"), "every ballot recorded once"),
     ("growth.py", ("--sizes", "100,200", "--rounds", "1", "--passes", "1"), "peak RSS of the measuring process"),
     ("startup.py", ("--rounds", "1", "--idle", "0.1"), "ratio (bot ready / baseline imports"),
+    ("telegram_throughput.py", ("--updates", "20", "--rounds", "1"), "every update recorded once"),
 ])
 def test_bench_script_runs(script: str, args: tuple[str, ...], expect: str) -> None:
     assert expect in run_bench(script, *args)
