@@ -37,6 +37,19 @@ def bot_left(forum: Forum, network: str, platform_room_id: str) -> None:
             room.active = False
 
 
+def cannot_read(forum: Forum, network: str, platform_room_id: str, title: str, event_id: str) -> None:
+    """Say in plain words that an encrypted message could not be read (its keys are missing)."""
+    with unit_of_work(forum.engine) as session:
+        now = forum.clock.now()
+        room = room_for(session, now, network, platform_room_id, title, False, None)
+        message = Lines([
+            T("I could not read a message in this room: it is end-to-end encrypted and I do not have its key."),
+            T("Please send it again. If this keeps happening, my encryption keys may have been lost: "
+              "ask an admin to remove me from the room and invite me again."),
+        ])
+        Outbox(session, forum.config, now).to_room(room, message, kind="unreadable", key=f"unreadable:{event_id}")
+
+
 def reader_lang(forum: Forum, network: str, platform_user_id: str, locale_hint: str | None) -> Lang:
     """The language of someone on a network, known or not (their choice, else the platform's hint)."""
     with Session(forum.engine) as session:

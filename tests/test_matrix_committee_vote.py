@@ -1,0 +1,115 @@
+"""The committee vote, end to end on Matrix (commands, a ballot in a direct room, reactions, the deadline, the
+result), giving the same register entry as the same vote on the console."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.app import Forum
+from bot.clock import SimulatedClock
+from bot.config import Config
+from bot.storage.tables.votes import Decision
+from bot.transports.console import run_script
+from tests.matrix_support import Member, bot_config, start_bot, until
+from tests.support.synapse import SynapseServer
+
+pytestmark = pytest.mark.sqlite_only
+
+
+def record(forum: Forum) -> tuple[str, int | None, int | None, int | None, str | None]:
+    with Session(forum.engine) as session:
+        decision = session.exec(select(Decision)).one()
+        return decision.outcome, decision.votes_for, decision.votes_against, decision.abstentions, decision.body
+
+
+CONSOLE = """\
+@admin alice
+[committee] alice: /room committee
+[committee] alice: /lang room en
+[committee] alice: /role @bob cochair
+[committee] alice: /role @carol committee
+[committee] alice: /role @dave committee
+[committee] alice: /role @erin committee
+[committee] carol: /propose Publish the minutes within two weeks
+[committee] bob: /vote open P1 closes=3d
+[dm] carol: /vote V1 yes
+[committee] dave: /vote V1 yes
+[committee] erin: /vote V1 no
+[committee] erin: /vote V1 withdraw
+[committee] erin: /vote V1 abstain
+[committee] bob: /vote V1 yes
+@advance 4d
+"""
+
+
+async def test_committee_vote_over_matrix_gives_the_console_records(synapse: SynapseServer, tmp_path: Path,
+                                                                    migrated_template: Path) -> None:
+    shutil.copy(migrated_template, tmp_path / "console.sqlite3")
+    console = Forum(Config(database_url=f"sqlite:///{tmp_path / 'console.sqlite3'}"), SimulatedClock(), migrate=False)
+    assert await run_script(console, CONSOLE, write=lambda _line: None) == 0
+    expected = record(console)
+    console.engine.dispose()
+
+    people = {name: await Member.create(synapse, name, tmp_path / name)
+              for name in ("alice", "bob", "carol", "dave", "erin")}
+    alice, bob, carol, dave, erin = people.values()
+    db = tmp_path / "matrix.sqlite3"
+    shutil.copy(migrated_template, db)
+    base = Config(database_url=f"sqlite:///{db}")
+    bot = await start_bot(bot_config(base, synapse, tmp_path / "bot", admins=(alice.user_id,)))
+    try:
+        room = await alice.create_room([bot.user_id, *(p.user_id for p in (bob, carol, dave, erin))],
+                                       name="committee")
+        await alice.expect(bot.user_id, "bot du forum", room)
+
+        async def say(member: Member, text: str, expect: str, where: str = room) -> None:
+            mark = member.mark()
+            await member.say(where, text)
+            await member.expect(bot.user_id, expect, where, after=mark)
+
+        await say(alice, "!room committee", "")
+        await say(alice, "!lang room en", "English")
+        for member, role in ((bob, "cochair"), (carol, "committee"), (dave, "committee"), (erin, "committee")):
+            await say(alice, f"!role {member.user_id} {role}", "")
+        await say(carol, "!propose Publish the minutes within two weeks", "P1")
+        mark = dave.mark()
+        await say(bob, "!vote open P1 closes=3d", "V1")
+        announce = next(s for s in dave.seen[mark:] if s.event.sender == bot.user_id
+                        and "V1" in s.body and "!vote V1 yes" in s.body)
+        # carol votes in her direct room with the bot (made by her, is_direct)
+        dm = await carol.create_room([bot.user_id], name="", is_direct=True)
+        await until(lambda: bot.user_id in carol.client.rooms[dm].users
+                    and not carol.client.rooms[dm].users[bot.user_id].invited, "the bot in carol's direct room")
+        await say(carol, "!vote V1 yes", "V1", where=dm)
+        # dave and erin vote by reaction; erin changes her mind by removing hers and choosing another
+        mark = dave.mark()
+        await dave.react(room, announce.event.event_id, "👍")
+        await dave.expect(bot.user_id, "V1", room, after=mark)
+        mark = erin.mark()
+        thumbs_down = await erin.react(room, announce.event.event_id, "👎")
+        await erin.expect(bot.user_id, "V1", room, after=mark)
+        mark = erin.mark()
+        await erin.client.room_redact(room, thumbs_down)
+        await erin.expect(bot.user_id, "V1", room, after=mark)
+        mark = erin.mark()
+        await erin.react(room, announce.event.event_id, "🤷")
+        await erin.expect(bot.user_id, "V1", room, after=mark)
+        await say(bob, "!vote V1 yes", "V1")
+        await bot.transport.idle()
+
+        # the deadline, in the forum's time; then the result is posted in the committee room
+        mark = alice.mark()
+        bot.forum.advance_to(bot.forum.clock.now() + timedelta(days=4))
+        await bot.transport.wake()
+        await alice.expect(bot.user_id, "V1", room, after=mark)
+        assert record(bot.forum) == expected
+        assert expected[0] == "adopted" and expected[1:4] == (3, 0, 1)
+    finally:
+        await bot.transport.stop()
+        for member in people.values():
+            await member.close()
