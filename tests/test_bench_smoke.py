@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.synapse import synapse_available
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,6 +27,9 @@ def run_bench(script: str, *args: str) -> str:
     ("growth.py", ("--sizes", "100,200", "--rounds", "1", "--passes", "1"), "peak RSS of the measuring process"),
     ("startup.py", ("--rounds", "1", "--idle", "0.1"), "ratio (bot ready / baseline imports"),
     ("telegram_throughput.py", ("--updates", "20", "--rounds", "1"), "every update recorded once"),
+    ("matrix_roundtrip.py", ("--messages", "2"), "ratio (bot / echo, medians)"),
 ])
 def test_bench_script_runs(script: str, args: tuple[str, ...], expect: str) -> None:
+    if script == "matrix_roundtrip.py" and not synapse_available():
+        pytest.skip("matrix-synapse is not installed")
     assert expect in run_bench(script, *args)
