@@ -45,7 +45,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--db", help="an SQLAlchemy database URL (overrides database_url)")
         return p
 
-    add("run", "connect the configured networks; with none configured, start the interactive console")
+    run = add("run", "connect the configured networks; with none configured, start the interactive console")
+    run.add_argument("--no-demo", action="store_true",
+                     help="with no network configured, skip the demo and open the console at once (even when "
+                          "standard input is not a terminal)")
     console = add("console", "talk to the bot in the terminal, or replay a transcript with --script")
     console.add_argument("--script", help="a transcript file to replay (see README)")
     console.add_argument("--echo", action="store_true", help="print the transcript's lines too")
@@ -132,7 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = _config(args)
     lock = single_process_lock(config.database_url)  # noqa: F841  (held until exit)
-    return asyncio.run(run(config))
+    return asyncio.run(run(config, demo=not args.no_demo))
 
 
 def cmd_check(args: argparse.Namespace) -> int:

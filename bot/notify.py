@@ -32,6 +32,7 @@ class Outbox:
 
     def __init__(self, session: Session, config: Config, now: datetime) -> None:
         self.session, self.config, self.now = session, config, now
+        self.queued: list[str] = []  # the keys queued in this transaction, in order (the router reads replies back)
 
     def _insert(self, values: dict[str, Any]) -> bool:
         dialect = self.session.get_bind().dialect.name
@@ -39,6 +40,7 @@ class Outbox:
         values.setdefault("created_at", self.now)
         values.setdefault("next_attempt_at", self.now)
         stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
+        self.queued.append(values["key"])
         result = self.session.execute(stmt)
         return bool(getattr(result, "rowcount", 0))
 
@@ -74,6 +76,7 @@ class Outbox:
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"])
+        self.queued += [str(row["key"]) for row in rows]
         result = self.session.execute(stmt)
         return int(getattr(result, "rowcount", 0) or 0)
 

@@ -84,11 +84,16 @@ class Router:
         return session.get(ProcessedEvent, (msg.network, msg.event_id)) is not None
 
     @staticmethod
-    def _replies(session: Session, msg: Incoming) -> list[str]:
+    def _replies(session: Session, msg: Incoming, ctx: Context) -> list[str]:
+        """The replies queued for this message, by their exact keys: a unique-index lookup (a prefix LIKE scanned
+        the whole outbox, so every message cost more as the outbox grew)."""
         prefix = f"reply:{msg.network}:{msg.event_id}:"
-        rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.key).startswith(prefix))
+        keys = [key for key in ctx.outbox.queued if key.startswith(prefix)]
+        if not keys:
+            return []
+        rows = session.exec(select(OutboxMessage.text).where(col(OutboxMessage.key).in_(keys))
                             .order_by(col(OutboxMessage.id))).all()
-        return [row.text for row in rows]
+        return list(rows)
 
     async def handle(self, msg: Incoming) -> Handled:
         """Handle one message; never raises, whatever it contains."""
@@ -143,7 +148,7 @@ class Router:
                 session.add(ProcessedEvent(network=msg.network, event_id=msg.event_id, at=ctx.now))
                 session.flush()
                 return Handled(command=command.path if command else None, outcome=outcome,
-                               replies=self._replies(session, msg), person_id=ctx.person.id)
+                               replies=self._replies(session, msg, ctx), person_id=ctx.person.id)
         except ArgError as exc:
             assert command is not None
             return self._answer_failure(msg, self._with_usage(exc, command), "bad_arguments", record=True)
@@ -206,7 +211,7 @@ class Router:
             if record:
                 session.add(ProcessedEvent(network=msg.network, event_id=msg.event_id, at=ctx.now))
             session.flush()
-            return Handled(outcome=outcome, replies=self._replies(session, msg), person_id=ctx.person.id)
+            return Handled(outcome=outcome, replies=self._replies(session, msg, ctx), person_id=ctx.person.id)
 
 
 def _arg_error(message: Localizable, node: Command) -> ArgError:

@@ -12,7 +12,6 @@ from importlib import resources
 from bot.app import Forum
 from bot.clock import RealClock, SimulatedClock
 from bot.config import Config
-from bot.scheduling.runner import DueScheduler
 from bot.transports.console import run_interactive, run_script
 
 log = logging.getLogger("forumbot")
@@ -22,8 +21,10 @@ def demo_script() -> str:
     return resources.files("bot.demo").joinpath("demo.txt").read_text(encoding="utf-8")
 
 
-async def run_console(config: Config) -> int:
+async def run_console(config: Config, with_demo: bool = True) -> int:
     """No network configured: play the demo, then (at a terminal) open the console on the configured database."""
+    if not with_demo:
+        return await run_interactive(Forum(config, SimulatedClock(RealClock().now())))
     print("No chat network is configured (see config.example.toml): here is the console demo.\n")
     with tempfile.TemporaryDirectory() as tmp:
         demo = Forum(replace(config, database_url=f"sqlite:///{tmp}/demo.sqlite3"), SimulatedClock())
@@ -35,10 +36,12 @@ async def run_console(config: Config) -> int:
     return await run_interactive(Forum(config, SimulatedClock(RealClock().now())))
 
 
-async def run(config: Config) -> int:
-    """Run until interrupted; with no network configured, the interactive console."""
+async def run(config: Config, demo: bool = True) -> int:
+    """Run until interrupted; with no network configured, the interactive console (after the demo, if `demo`)."""
     if not (config.telegram.enabled or config.matrix.enabled):
-        return await run_console(config)
+        return await run_console(config, demo)
+    from bot.scheduling.runner import DueScheduler  # APScheduler: not needed by the console
+
     forum = Forum(config, RealClock())
     scheduler = DueScheduler(forum)
     tasks: list[asyncio.Task[None]] = []

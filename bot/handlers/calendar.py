@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
 from sqlmodel import Session, col, select
 
 from bot.calendar_feed import CalendarEvent, calendar_events, calendar_source
@@ -39,6 +38,8 @@ def meeting_events(session: Session, now: datetime) -> list[CalendarEvent]:
 
 def to_ics(events: list[CalendarEvent], now: datetime) -> str:
     """The events as one VCALENDAR, with the VTIMEZONE of every zone used."""
+    from icalendar import Calendar, Event  # imported when a calendar is built: it slows every start-up
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

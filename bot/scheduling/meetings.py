@@ -34,8 +34,10 @@ from bot.scheduling.due import JobContext, due_source
 from bot.storage.tables import ActionItem, CadenceReminder, Meeting, Person, Room, WorkingGroup
 
 
-def _done_keys(session: Session, prefix: str) -> set[str]:
-    return set(session.exec(select(CadenceReminder.key).where(col(CadenceReminder.key).startswith(prefix))).all())
+def _done_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of these reminders were dealt with: exact keys, a primary-key lookup whatever the history's size
+    (a prefix `LIKE` scans the whole table on SQLite, and on PostgreSQL under a locale collation)."""
+    return set(session.exec(select(CadenceReminder.key).where(col(CadenceReminder.key).in_(keys))).all())
 
 
 def _mark(session: Session, key: str, kind: str, sent: bool, now: datetime) -> None:
@@ -55,8 +57,9 @@ def _leads(config: Config) -> list[timedelta]:
 
 
 def _pending_reminders(session: Session, config: Config, meeting: Meeting) -> Iterator[tuple[datetime, timedelta]]:
-    done = _done_keys(session, f"meeting:S{meeting.id}:{meeting.starts_at.isoformat()}:")
-    for lead in _leads(config):
+    leads = _leads(config)
+    done = _done_keys(session, [reminder_key(meeting, lead) for lead in leads])
+    for lead in leads:
         if reminder_key(meeting, lead) not in done:
             yield meeting.starts_at - lead, lead
 
@@ -155,11 +158,12 @@ def _pending_cadence(session: Session, config: Config, watch: Watch, now: dateti
     today = now.astimezone(config.tz).date()
     current = watch.cadence.period_of(today)
     following = watch.cadence.period_of(watch.cadence.next_period_start(today))
-    done = _done_keys(session, watch.prefix + ":")
-    for period in (current, following):
-        for which, moment in _moments(watch, period, config):
-            if moment >= watch.since and f"{watch.prefix}:{period.key}:{which}" not in done:
-                yield which, moment, period
+    owed = [(f"{watch.prefix}:{period.key}:{which}", which, moment, period) for period in (current, following)
+            for which, moment in _moments(watch, period, config) if moment >= watch.since]
+    done = _done_keys(session, [key for key, *_ in owed])
+    for key, which, moment, period in owed:
+        if key not in done:
+            yield which, moment, period
 
 
 def next_cadence(session: Session, config: Config, now: datetime) -> datetime | None:

@@ -162,7 +162,7 @@ async def run_interactive(forum: Forum, user: str = "you") -> int:
     session.make_admin(user)
     real = RealClock()
     print(f"Forum Bot console. Type /help, or lines like '[plenary] alice: /propose …'. "
-          f"You are '{user}' (admin). Ctrl-D quits.")
+          f"You are '{user}' (admin). Ctrl-D quits.", flush=True)
     await drain_outbox(forum, session.transport)
     for lineno, raw in enumerate(sys.stdin, start=1):
         line = raw.strip()

@@ -1,0 +1,155 @@
+"""Vote storm: N eligible members cast ballots on one vote as fast as they can, through the router.
+
+Each round opens a new plenary vote (proposed and opened by a co-chair) and then feeds one `/vote Vk yes|no|abstain`
+per member to `forum.handle` as console `Incoming` values, one after the other, delivering the reply (the console
+transport's `drain_outbox`) before the next ballot: a closed loop, so the latency of a ballot is its service time.
+The baseline, in the same round on the same SQLite file with the same pragmas (WAL, synchronous=NORMAL, foreign
+keys, busy timeout), is N bare single-row `INSERT` + `COMMIT`s through the sqlite3 module. The figure is the ratio of
+the two rates (bot / bare insert), median over the rounds; the target is ≥ 0.3.
+
+    PYTHONPATH=. python bench/vote_storm.py [--members 1000] [--rounds 3] [--no-deliver]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sqlite3
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import Session, col, func, select
+
+from bench._common import machine, median, peak_rss_mb, percentile
+from bot.app import Forum
+from bot.clock import SimulatedClock
+from bot.config import Config
+from bot.messages import Incoming
+from bot.people import identify
+from bot.storage.db import unit_of_work
+from bot.storage.tables import Ballot, Participation, Vote
+from bot.transports.base import drain_outbox
+from bot.transports.console import NETWORK, ConsoleSession
+
+START = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+CHOICES = ("yes", "no", "abstain")
+
+
+def member(i: int) -> str:
+    return f"m{i:05d}"
+
+
+async def setup(forum: Forum, session: ConsoleSession, members: int) -> None:
+    """A plenary with a co-chair and `members` members, each of whom has written to the bot before."""
+    lines = ["@admin alice", "[plenary] alice: /room plenary", "[plenary] alice: /role @bob cochair"]
+    lines += [f"[plenary] alice: /role @{member(i)} member" for i in range(members)]
+    await session.play(lines)
+    with unit_of_work(forum.engine) as db:
+        for i in range(members):
+            name = member(i)
+            identify(db, forum.config, forum.clock.now(), NETWORK, name, name, name, None)
+
+
+def bare_inserts(path: Path, n: int, tag: int) -> float:
+    """n single-row INSERT + COMMIT on the same file, same pragmas; returns the elapsed seconds."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("foreign_keys=ON", "busy_timeout=10000", "synchronous=NORMAL", "journal_mode=WAL"):
+        conn.execute(f"PRAGMA {pragma}")
+    conn.execute("CREATE TABLE IF NOT EXISTS bench_insert (id INTEGER PRIMARY KEY, round INTEGER, person TEXT, "
+                 "choice TEXT, at TEXT)")
+    at = START.isoformat()
+    started = time.perf_counter()
+    for i in range(n):
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO bench_insert (round, person, choice, at) VALUES (?, ?, ?, ?)",
+                     (tag, member(i), CHOICES[i % 3], at))
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    (count,) = conn.execute("SELECT count(*) FROM bench_insert WHERE round = ?", (tag,)).fetchone()
+    conn.close()
+    assert count == n, f"bare inserts: {count} rows, expected {n}"
+    return elapsed
+
+
+async def storm(forum: Forum, session: ConsoleSession, members: int, round_no: int, deliver: bool
+                ) -> tuple[float, list[float]]:
+    """Open vote V<round_no> and have every member vote once; returns (elapsed, per-ballot latencies)."""
+    opener = ConsoleSession(forum, write=session.write, id_prefix=f"open{round_no}")
+    await opener.play([f"[plenary] bob: /propose Storm {round_no}",
+                       f"[plenary] bob: /vote open P{round_no} body=plenary closes=7d"])
+    with Session(forum.engine) as db:
+        vote = db.exec(select(Vote).where(Vote.proposal_id == round_no)).one()
+    assert vote.status == "open", "the vote did not open"
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for i in range(members):
+        name = member(i)
+        t0 = time.perf_counter()
+        handled = await forum.handle(Incoming(
+            network=NETWORK, event_id=f"storm:{round_no}:{i}", room_id="plenary", room_title="plenary",
+            user_id=name, handle=name, display_name=name, text=f"/vote V{vote.id} {CHOICES[i % 3]}",
+            message_id=f"storm:{round_no}:{i}"))
+        if deliver:
+            await drain_outbox(forum, session.transport)
+        latencies.append(time.perf_counter() - t0)
+        if handled.outcome != "ok":
+            raise SystemExit(f"ballot of {name} not recorded: {handled.outcome} {handled.replies}")
+    elapsed = time.perf_counter() - started
+    with Session(forum.engine) as db:
+        ballots = db.exec(select(func.count()).select_from(Ballot).where(Ballot.vote_id == vote.id)).one()
+        people = db.exec(select(func.count(func.distinct(Ballot.person_id))).where(Ballot.vote_id == vote.id)).one()
+        turnout = db.exec(select(func.count()).select_from(Participation)
+                          .where(col(Participation.vote_id) == vote.id)).one()
+    if not ballots == people == turnout == members:
+        raise SystemExit(f"V{vote.id}: {ballots} ballots by {people} people, turnout {turnout}; expected {members}")
+    return elapsed, latencies
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    logging.disable(logging.WARNING)  # the router's per-event log line is below the default level anyway
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "storm.sqlite3"
+        forum = Forum(replace(Config(), database_url=f"sqlite:///{path}"), SimulatedClock(START))
+        session = ConsoleSession(forum, write=lambda _line: None, id_prefix="setup")
+        t0 = time.perf_counter()
+        await setup(forum, session, args.members)
+        print(f"setup: {args.members} members in {time.perf_counter() - t0:.1f} s")
+        ratios, rates, bares, all_latencies = [], [], [], []
+        for r in range(1, args.rounds + 1):
+            bare = bare_inserts(path, args.members, r)
+            elapsed, latencies = await storm(forum, session, args.members, r, not args.no_deliver)
+            rate, bare_rate = args.members / elapsed, args.members / bare
+            rates.append(rate)
+            bares.append(bare_rate)
+            ratios.append(rate / bare_rate)
+            all_latencies += latencies
+            print(f"round {r}: bot {rate:8.0f} ballots/s (p50 {percentile(latencies, 50) * 1000:.2f} ms, "
+                  f"p99 {percentile(latencies, 99) * 1000:.2f} ms) · bare INSERT+COMMIT {bare_rate:8.0f}/s · "
+                  f"ratio {rate / bare_rate:.3f}")
+        forum.engine.dispose()
+    ratio = median(ratios)
+    print(f"vote storm, {args.members} members × {args.rounds} rounds, every ballot recorded once"
+          f"{'' if not args.no_deliver else ' (replies not delivered)'}")
+    print(f"  bot:  {median(rates):.0f} ballots/s, p50 {percentile(all_latencies, 50) * 1000:.2f} ms, "
+          f"p99 {percentile(all_latencies, 99) * 1000:.2f} ms")
+    print(f"  bare: {median(bares):.0f} INSERT+COMMIT/s")
+    print(f"  ratio (bot / bare, median of rounds): {ratio:.3f}  target ≥ 0.3: {'met' if ratio >= 0.3 else 'MISSED'}")
+    print(f"  peak RSS {peak_rss_mb():.0f} MB · {machine()}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-deliver", action="store_true", help="do not drain the outbox after each ballot")
+    return asyncio.run(main_async(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
