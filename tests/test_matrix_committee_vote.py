@@ -1,5 +1,5 @@
-"""The committee vote, end to end on Matrix (commands, a ballot in a direct room, reactions, the deadline, the
-result), giving the same register entry as the same vote on the console."""
+"""The committee vote, end to end on Matrix (commands, ballots in direct rooms, reactions, a secret ballot refused
+in the room and cast in private, the deadlines, the results), giving the same register as on the console."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.app import Forum
 from bot.clock import SimulatedClock
@@ -21,10 +21,10 @@ from tests.support.synapse import SynapseServer
 pytestmark = pytest.mark.sqlite_only
 
 
-def record(forum: Forum) -> tuple[str, int | None, int | None, int | None, str | None]:
+def record(forum: Forum) -> list[tuple[str, str, int | None, int | None, int | None, str | None]]:
     with Session(forum.engine) as session:
-        decision = session.exec(select(Decision)).one()
-        return decision.outcome, decision.votes_for, decision.votes_against, decision.abstentions, decision.body
+        return [(d.title, d.outcome, d.votes_for, d.votes_against, d.abstentions, d.body)
+                for d in session.exec(select(Decision).order_by(col(Decision.id))).all()]
 
 
 CONSOLE = """\
@@ -43,6 +43,11 @@ CONSOLE = """\
 [committee] erin: /vote V1 withdraw
 [committee] erin: /vote V1 abstain
 [committee] bob: /vote V1 yes
+[committee] carol: /propose Hold one plenary a year in the regions
+[committee] bob: /vote open P2 closes=3d secret
+[committee] carol: /vote V2 yes
+[dm] carol: /vote V2 yes
+[dm] bob: /vote V2 no
 @advance 4d
 """
 
@@ -100,6 +105,15 @@ async def test_committee_vote_over_matrix_gives_the_console_records(synapse: Syn
         await erin.react(room, announce.event.event_id, "🤷")
         await erin.expect(bot.user_id, "V1", room, after=mark)
         await say(bob, "!vote V1 yes", "V1")
+        # a secret vote: a ballot written in the room is refused, unrecorded; ballots go in direct rooms
+        await say(carol, "!propose Hold one plenary a year in the regions", "P2")
+        await say(bob, "!vote open P2 closes=3d secret", "V2")
+        await say(carol, "!vote V2 yes", "NOT recorded")
+        await say(carol, "!vote V2 yes", "V2", where=dm)
+        bob_dm = await bob.create_room([bot.user_id], name="", is_direct=True)
+        await until(lambda: bot.user_id in bob.client.rooms[bob_dm].users
+                    and not bob.client.rooms[bob_dm].users[bot.user_id].invited, "the bot in bob's direct room")
+        await say(bob, "!vote V2 no", "V2", where=bob_dm)
         await bot.transport.idle()
 
         # the deadline, in the forum's time; then the result is posted in the committee room
@@ -107,8 +121,9 @@ async def test_committee_vote_over_matrix_gives_the_console_records(synapse: Syn
         bot.forum.advance_to(bot.forum.clock.now() + timedelta(days=4))
         await bot.transport.wake()
         await alice.expect(bot.user_id, "V1", room, after=mark)
+        await alice.expect(bot.user_id, "V2", room, after=mark)
         assert record(bot.forum) == expected
-        assert expected[0] == "adopted" and expected[1:4] == (3, 0, 1)
+        assert [row[1:5] for row in expected] == [("adopted", 3, 0, 1), ("rejected", 1, 1, 0)]
     finally:
         await bot.transport.stop()
         for member in people.values():
