@@ -53,8 +53,8 @@ class Forum:
                 log.error("due work at %s made no progress; skipping ahead", moment)
                 break
             last = clock.now()
-            done += self.run_due()
+            done += self.due.run(clock.now(), wait=True)
         if target > clock.now():
             clock.set(target)
-        done += self.run_due()
+        done += self.due.run(clock.now(), wait=True)
         return done

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.app import Forum
 from bot.clock import RealClock, SimulatedClock
 from bot.messages import Incoming
@@ -113,8 +115,16 @@ class ConsoleSession:
         else:
             raise TranscriptError(lineno, "expected @at DATE TIME, @advance DURATION or @admin NAME")
 
-    def make_admin(self, name: str) -> None:
+    def make_admin(self, name: str, retry: bool = True) -> None:
         """Bootstrap admin on the console network."""
+        try:
+            self._make_admin(name)
+        except IntegrityError:
+            if not retry:
+                raise
+            self._make_admin(name)  # another process (same script, same database) made them at the same time
+
+    def _make_admin(self, name: str) -> None:
         with unit_of_work(self.forum.engine) as session:
             now = self.clock.now()
             person, _ = identify(session, self.forum.config, now, NETWORK, name, name, name, None)

@@ -1,0 +1,89 @@
+"""Two bot processes, one PostgreSQL database: over a scripted year, every due notification exists once and is
+delivered by exactly one of them, every vote is closed once, and the records are those of a single process.
+
+Both processes play tests/scripts/forum_year.txt at the same time (`forum-bot console --script`, real `python -m
+bot` processes). A line is handled by whichever process gets to it first: the other finds its event id already
+processed (or loses the insert of it) and changes nothing. Due work is claimed per source with an advisory lock,
+and the outbox is delivered with `FOR UPDATE SKIP LOCKED`, so the two processes race for the same rows all year.
+
+What this cannot be is two bots sharing one clock: each console has its own simulated clock, moved by the script.
+The two run at about the same speed, so their clocks stay close; when one waits for the other's claim on a due
+source at the same moment, it retries that moment rather than skipping ahead (bot/app.py `advance_to`). The
+comparison uses the records, not timestamps (see tests/support/crash.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.storage.db import make_engine
+from bot.storage.tables import Account, OutboxMessage, Room
+from tests.support.crash import YEAR_SCRIPT, console_argv, differences, run_to_end, snapshot, spawned
+
+
+def printed_first_lines(url: str) -> Counter[str]:
+    """What the console transport prints first for each outbox row (`[label] bot: first line`), as a multiset."""
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+            rooms = {r.id: r for r in s.exec(select(Room)).all()}
+            accounts = {a.person_id: a for a in s.exec(select(Account)).all()}
+            lines: Counter[str] = Counter()
+            for m in s.exec(select(OutboxMessage)).all():
+                room = rooms.get(m.room_id) if m.room_id else None
+                if room is not None:
+                    label = (f"dm {room.platform_room_id.removeprefix('dm:')}" if room.is_private
+                             else room.platform_room_id)
+                else:
+                    label = f"dm {accounts[m.person_id].platform_user_id}"
+                lines[f"[{label}] bot: {m.text.split(chr(10))[0]}"] += 1
+            return lines
+    finally:
+        engine.dispose()
+
+
+def test_two_processes_share_the_year_without_losing_or_repeating(
+        year_reference: tuple[dict[str, Any], list[str]], postgres_url: str, tmp_path: Path) -> None:
+    reference, _ = year_reference
+    outputs: dict[str, list[str]] = {}
+    errors: list[BaseException] = []
+
+    def play(name: str) -> None:
+        try:
+            with open(tmp_path / f"{name}.log", "w") as err:
+                outputs[name] = run_to_end(spawned, console_argv(postgres_url, YEAR_SCRIPT), err)
+        except BaseException as exc:  # reported below, with the logs
+            errors.append(exc)
+
+    # the schema first, so that the two processes race for the year, not for CREATE TABLE
+    with open(tmp_path / "upgrade.log", "w") as err:
+        run_to_end(spawned, ["db", "upgrade", "--db", postgres_url], err)
+    threads = [threading.Thread(target=play, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    logs = "\n".join((tmp_path / f"{n}.log").read_text()[-2000:] for n in ("a", "b"))
+    assert not errors, f"{errors}\n{logs}"
+
+    # both took part: each delivered some of the year's messages
+    delivered = {name: [line for line in out if not line.startswith("  ")] for name, out in outputs.items()}
+    assert all(delivered.values()), {name: len(lines) for name, lines in delivered.items()}
+
+    # every outbox row was delivered by exactly one of the two: the multiset of first lines printed by both
+    # together is exactly the outbox's (no kill here, so no at-least-once window)
+    printed = Counter(delivered["a"]) + Counter(delivered["b"])
+    expected = printed_first_lines(postgres_url)
+    assert printed == expected, (f"printed twice or more: {list((printed - expected).items())[:5]}; "
+                                 f"never printed: {list((expected - printed).items())[:5]}")
+
+    # the same records as a single process: decisions, ballots, every due notification exactly once, all sent,
+    # every vote closed once
+    found = differences(reference, snapshot(postgres_url))
+    assert not found, "\n".join(found)
+    print(f"\n  a printed {len(delivered['a'])} messages, b printed {len(delivered['b'])}")
