@@ -83,7 +83,7 @@ class _Spawned(BotProcess):
 
 
 class _Forked(BotProcess):
-    def __init__(self, argv: list[str], stderr: IO[Any]) -> None:
+    def __init__(self, argv: list[str], stderr: IO[Any], before: Any = None) -> None:
         read, write = os.pipe()
         err = stderr.fileno()
         pid = os.fork()
@@ -99,6 +99,8 @@ class _Forked(BotProcess):
                 sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True)
                 from bot.cli import main
 
+                if before is not None:
+                    before()
                 code = main(argv)
                 sys.stdout.flush()
                 sys.stderr.flush()
@@ -128,9 +130,9 @@ def spawned(argv: list[str], stderr: IO[Any]) -> BotProcess:
     return _Spawned(argv, stderr)
 
 
-def forked(argv: list[str], stderr: IO[Any]) -> BotProcess:
-    """`bot.cli.main(ARGV)` in a forked child of the test process."""
-    return _Forked(argv, stderr)
+def forked(argv: list[str], stderr: IO[Any], before: Any = None) -> BotProcess:
+    """`bot.cli.main(ARGV)` in a forked child of the test process (`before()` first, in the child)."""
+    return _Forked(argv, stderr, before)
 
 
 @pytest.fixture(scope="session")
