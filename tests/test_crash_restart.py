@@ -14,6 +14,7 @@ between two lines depends on timing).
 from __future__ import annotations
 
 import shutil
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from tests.support.crash import (
     differences,
     forked,
     play_with_kills,
+    run_to_end,
     snapshot,
     spawned,
 )
@@ -89,3 +91,25 @@ def test_postgresql_kills_at_random_points_change_nothing(year_reference: tuple[
     failures = _check(ref, postgres_url, f"seed {seed} (killed after {run.lines_read} lines)")
     assert not failures, "\n".join(failures)
     assert run.kills == POSTGRES_KILLS_PER_RUN
+
+
+def test_a_restart_resumes_the_year_where_it_stopped(year_reference: tuple[dict[str, Any], list[str]],
+                                                     tmp_path: Path, migrated_template: Path) -> None:
+    """Killed right after a milestone already late is added in May, and restarted: its alert is sent in May.
+
+    Replaying the script from the top would walk the clock back through April with the May milestone already in
+    the database, and alert "0 days late" on April 1 (a console restart resumes at its saved position instead).
+    """
+    ref, _ = year_reference
+    db = tmp_path / "forum.sqlite3"
+    shutil.copy(migrated_template, db)
+    url = f"sqlite:///{db}"
+    with open(tmp_path / "stderr.log", "w") as err:
+        proc = forked(console_argv(url, YEAR_SCRIPT), err)
+        for line in proc.lines():
+            if "Milestone M6 added" in line:
+                proc.kill()
+                break
+        assert proc.wait() == -signal.SIGKILL
+        run_to_end(forked, console_argv(url, YEAR_SCRIPT), err)
+    assert differences(ref, snapshot(url)) == []

@@ -18,7 +18,7 @@ from bot.messages import Incoming
 from bot.parsing import Duration
 from bot.people import grant, identify, roles_of
 from bot.storage.db import unit_of_work
-from bot.storage.tables import Account, AuditEvent, OutboxMessage, Room
+from bot.storage.tables import Account, AuditEvent, KeyValue, OutboxMessage, Room
 from bot.transports.base import Transport, drain_outbox
 
 NETWORK = "console"
@@ -145,9 +145,47 @@ class ConsoleSession:
             is_private=private, user_id=user, handle=user, display_name=user, text=text,
             message_id=f"{self.id_prefix}:{lineno}"))
 
-    async def play(self, lines: Iterable[str]) -> None:
+    async def play(self, lines: Iterable[str], resume: bool = False) -> None:
+        """Play the lines; with `resume`, skip those a previous run of the same script on this database finished.
+
+        A restarted script resumes where the last one stopped (as a chat transport resumes from its saved update
+        offset), on the simulated clock it had reached. Replaying from the top instead would walk the clock
+        through moments the database has already left behind, and run due passes there against later data: an
+        alert for a milestone added in May would be sent "on April 1", before the milestone existed. The line that
+        was under way when the process died is played again: its message is recognised by its event id, and due
+        work already done is found done.
+        """
+        done, clock = self._position() if resume else (0, None)
+        if clock is not None:
+            self.clock.set(clock)
+            await drain_outbox(self.forum, self.transport)
         for lineno, line in enumerate(lines, start=1):
+            if lineno <= done:
+                continue
             await self.feed(line.rstrip("\n"), lineno)
+            if resume:
+                self._save_position(lineno)
+
+    @property
+    def _position_key(self) -> str:
+        return f"console.script.{self.id_prefix}"
+
+    def _position(self) -> tuple[int, datetime | None]:
+        with unit_of_work(self.forum.engine) as session:
+            row = session.get(KeyValue, self._position_key)
+        if row is None:
+            return 0, None
+        lineno, _, when = row.value.partition(" ")
+        return int(lineno), datetime.fromisoformat(when)
+
+    def _save_position(self, lineno: int) -> None:
+        value = f"{lineno} {self.clock.now().isoformat()}"
+        with unit_of_work(self.forum.engine) as session:
+            row = session.get(KeyValue, self._position_key)
+            if row is None:
+                session.add(KeyValue(key=self._position_key, value=value))
+            elif int(row.value.partition(" ")[0]) < lineno:
+                row.value = value
 
 
 def script_prefix(text: str) -> str:
@@ -159,7 +197,7 @@ async def run_script(forum: Forum, text: str, write: Callable[[str], None] = pri
     """Play a whole transcript; exit status 2 with the line number on a malformed line."""
     session = ConsoleSession(forum, write, echo=echo, id_prefix=script_prefix(text))
     try:
-        await session.play(text.splitlines())
+        await session.play(text.splitlines(), resume=True)
     except TranscriptError as exc:
         print(f"forum-bot: {exc}", file=sys.stderr)
         return 2

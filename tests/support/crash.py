@@ -209,9 +209,8 @@ def play_with_kills(launch: Any, argv: list[str], stderr: IO[Any], seed: int, ki
 def snapshot(url: str) -> dict[str, Any]:
     """The records an interrupted run must share with an uninterrupted one (no timestamps: see below).
 
-    Timestamps are left out on purpose: a restarted console replays its script, and a due pass acting on what was
-    committed before the kill may run at another simulated minute than in the reference; what was decided, who
-    took part, and which notifications exist must not differ.
+    Timestamps are left out: they are those of the simulated clock and would match too, but a difference in them
+    only matters through what was decided and said, which is compared.
     """
     engine = make_engine(url)
     try:
@@ -234,6 +233,9 @@ def snapshot(url: str) -> dict[str, Any]:
                 "participation": dict(Counter(p.vote_id for p in s.exec(select(Participation)).all())),
                 "secret_choices": {k: sorted(v) for k, v in secret.items()},
                 "outbox_keys": sorted(m.key for m in outbox),
+                # and what each says: a due pass run at another moment than in the reference would say "1 day
+                # late" instead of "32 days late", or list another week's items in a digest
+                "outbox_texts": sorted((m.key, m.text) for m in outbox),
                 "unsent": sorted(m.key for m in outbox if m.sent_at is None),
                 "milestones": [(m.id, m.due.isoformat(), m.done_at is not None, m.overdue_alerted_at is not None)
                                for m in s.exec(select(Milestone).order_by(col(Milestone.id))).all()],
