@@ -6,10 +6,17 @@ bot` processes). A line is handled by whichever process gets to it first: the ot
 processed (or loses the insert of it) and changes nothing. Due work is claimed per source with an advisory lock,
 and the outbox is delivered with `FOR UPDATE SKIP LOCKED`, so the two processes race for the same rows all year.
 
-What this cannot be is two bots sharing one clock: each console has its own simulated clock, moved by the script.
-The two run at about the same speed, so their clocks stay close; when one waits for the other's claim on a due
-source at the same moment, it retries that moment rather than skipping ahead (bot/app.py `advance_to`). The
-comparison uses the records, not timestamps (see tests/support/crash.py).
+What this cannot be is two bots sharing one clock: each console has its own simulated clock, moved by the script,
+whereas processes in production share the real one. Three things keep the two consoles on the same moments (and the
+comparison with a single process honest, down to the text of every notification): a process that finds a due
+source claimed by the other waits for it and then finds the moment done, instead of skipping ahead; the script's
+position is saved in the database after each line, so a process that finds the other one has already finished a
+`@at`/`@advance` line only moves its clock (it would otherwise run due passes at an earlier moment, against data of
+later lines: a milestone late when added in May would be alerted "on April 10"); and a process that starts after
+the other resumes at its position. What is left is a window of a few milliseconds: a process that asked "has the
+other finished this line?" just before the other finished it and the next line too. Work that falls due before the
+line that created it (a late milestone) could then be alerted at this process's earlier moment: same notification,
+other wording ("10 days late"). The check would report it; it has not been seen.
 """
 
 from __future__ import annotations

@@ -72,6 +72,7 @@ class ConsoleSession:
         self.echo = echo
         self.id_prefix = id_prefix or uuid.uuid4().hex[:8]
         self.tz = ZoneInfo(forum.config.timezone)
+        self.resumable = False
 
     @property
     def clock(self) -> SimulatedClock:
@@ -101,7 +102,7 @@ class ConsoleSession:
                 raise TranscriptError(lineno, f"@at needs a date like 2024-01-15 09:00 ({exc})") from exc
             when = local.replace(tzinfo=self.tz)
             if when > self.clock.now():
-                self.forum.advance_to(when)
+                self.forum.advance_to(when, self._done_elsewhere(lineno))
             else:
                 self.clock.set(when)
         elif match := _ADVANCE.match(line):
@@ -109,7 +110,7 @@ class ConsoleSession:
                 delta = Duration().convert(match.group(1))
             except ValueError as exc:
                 raise TranscriptError(lineno, "@advance needs a duration like 30m, 2h, 7d or 1w") from exc
-            self.forum.advance_to(self.clock.now() + delta)
+            self.forum.advance_to(self.clock.now() + delta, self._done_elsewhere(lineno))
         elif match := _ADMIN.match(line):
             self.make_admin(match.group(1))
         else:
@@ -155,6 +156,7 @@ class ConsoleSession:
         was under way when the process died is played again: its message is recognised by its event id, and due
         work already done is found done.
         """
+        self.resumable = resume
         done, clock = self._position() if resume else (0, None)
         if clock is not None:
             self.clock.set(clock)
@@ -165,6 +167,12 @@ class ConsoleSession:
             await self.feed(line.rstrip("\n"), lineno)
             if resume:
                 self._save_position(lineno)
+
+    def _done_elsewhere(self, lineno: int) -> Callable[[], bool] | None:
+        """For a resumable script: has another process playing it on this database finished this line already?"""
+        if not self.resumable:
+            return None
+        return lambda: self._position()[0] >= lineno
 
     @property
     def _position_key(self) -> str:
