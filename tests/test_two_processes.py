@@ -59,15 +59,28 @@ def test_two_processes_share_the_year_without_losing_or_repeating(
     reference, _ = year_reference
     outputs: dict[str, list[str]] = {}
     errors: list[BaseException] = []
+    first_line = threading.Event()
 
     def play(name: str) -> None:
         try:
+            if name == "b":  # b starts once a has made the forum's first admin (see below)
+                first_line.wait(timeout=300)
             with open(tmp_path / f"{name}.log", "w") as err:
-                outputs[name] = run_to_end(spawned, console_argv(postgres_url, YEAR_SCRIPT), err)
+                proc = spawned(console_argv(postgres_url, YEAR_SCRIPT), err)
+                outputs[name] = []
+                for line in proc.lines():
+                    outputs[name].append(line)
+                    first_line.set()
+                assert proc.wait() == 0, f"process {name} failed"
         except BaseException as exc:  # reported below, with the logs
             errors.append(exc)
+        finally:
+            first_line.set()
 
-    # the schema first, so that the two processes race for the year, not for CREATE TABLE
+    # the schema first, so that the two processes race for the year, not for CREATE TABLE; and the second process
+    # starts when the first has printed its first line: `@admin alice` is a console directive, not an event with an
+    # id, and two processes making the same new person at once would both create one (the loser retries and finds
+    # it, but its person number is used up: the same forum, with people numbered differently from the reference)
     with open(tmp_path / "upgrade.log", "w") as err:
         run_to_end(spawned, ["db", "upgrade", "--db", postgres_url], err)
     threads = [threading.Thread(target=play, args=(name,)) for name in ("a", "b")]
