@@ -2,9 +2,16 @@
 that was never killed ends — the same decisions, ballots and participation, every due notification created once
 and delivered, every vote closed once.
 
-The script is tests/scripts/forum_year.txt. A restarted `forum-bot console --script` replays it from the top on the
-same database: lines already handled are recognised by their event id (`<hash of script>:<line>`) and change
-nothing; due work is recorded in the database, so a pass that already ran does nothing the second time.
+The script is tests/scripts/forum_year.txt. A restarted `forum-bot console --script` resumes at the position (line
+and simulated clock) it saved in the database after its last finished line, as a chat transport resumes from its
+saved update offset, and plays the line that was under way again: a message line is recognised by its event id
+(`<hash of script>:<line>`, recorded in the same transaction as its effects) and changes nothing the second time; a
+`@at`/`@advance` line runs its due passes again, and what they already did is recorded in the database (flags,
+`cadence_reminder`, digest slots, unique outbox keys), so nothing is done twice and nothing is skipped.
+
+Compared: decisions (title, outcome, tally, elected), votes and their results, "vote.close" audited exactly once per
+vote, open ballots, participation, secret choices, every outbox key and its text, every outbox row sent, milestones,
+meetings, reminders dealt with, the whole audit log as a multiset, the number of processed events.
 
 Kill points are drawn from fixed seeds (printed with -s, and in every failure), so a failure can be replayed:
 `pytest tests/test_crash_restart.py -k sqlite` with the same seeds kills at the same output lines (the exact moment
