@@ -26,32 +26,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
-
-from bot.storage.db import make_engine
-from bot.storage.tables import Account, OutboxMessage, Room
-from tests.support.crash import YEAR_SCRIPT, console_argv, differences, run_to_end, snapshot, spawned
-
-
-def printed_first_lines(url: str) -> Counter[str]:
-    """What the console transport prints first for each outbox row (`[label] bot: first line`), as a multiset."""
-    engine = make_engine(url)
-    try:
-        with Session(engine) as s:
-            rooms = {r.id: r for r in s.exec(select(Room)).all()}
-            accounts = {a.person_id: a for a in s.exec(select(Account)).all()}
-            lines: Counter[str] = Counter()
-            for m in s.exec(select(OutboxMessage)).all():
-                room = rooms.get(m.room_id) if m.room_id else None
-                if room is not None:
-                    label = (f"dm {room.platform_room_id.removeprefix('dm:')}" if room.is_private
-                             else room.platform_room_id)
-                else:
-                    label = f"dm {accounts[m.person_id].platform_user_id}"
-                lines[f"[{label}] bot: {m.text.split(chr(10))[0]}"] += 1
-            return lines
-    finally:
-        engine.dispose()
+from tests.support.crash import (
+    YEAR_SCRIPT,
+    console_argv,
+    differences,
+    printed_first_lines,
+    run_to_end,
+    snapshot,
+    spawned,
+)
 
 
 def test_two_processes_share_the_year_without_losing_or_repeating(

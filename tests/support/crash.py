@@ -33,6 +33,7 @@ from sqlmodel import Session, col, select
 
 from bot.storage.db import make_engine
 from bot.storage.tables import (
+    Account,
     AuditEvent,
     Ballot,
     CadenceReminder,
@@ -42,6 +43,7 @@ from bot.storage.tables import (
     OutboxMessage,
     Participation,
     ProcessedEvent,
+    Room,
     SecretChoice,
     Vote,
 )
@@ -190,6 +192,8 @@ def play_with_kills(launch: Any, argv: list[str], stderr: IO[Any], seed: int, ki
             if target is not None and read >= target:
                 time.sleep(rng.random() * 0.02)
                 proc.kill()
+                # what it printed before it died was delivered too: keep it (not counted as read)
+                run.stdout.extend(rest.rstrip("\n") for rest in proc.stdout)
                 break
         printed += read
         code = proc.wait()
@@ -264,3 +268,29 @@ def differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
         else:
             found.append(f"{name}: expected {want!r}, got {got!r}")
     return found
+
+
+def printed_first_lines(url: str) -> Counter[str]:
+    """What the console transport prints first for each outbox row (`[label] bot: first line`), as a multiset."""
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+            rooms = {r.id: r for r in s.exec(select(Room)).all()}
+            accounts = {a.person_id: a for a in s.exec(select(Account)).all()}
+            lines: Counter[str] = Counter()
+            for m in s.exec(select(OutboxMessage)).all():
+                room = rooms.get(m.room_id) if m.room_id else None
+                if room is not None:
+                    label = (f"dm {room.platform_room_id.removeprefix('dm:')}" if room.is_private
+                             else room.platform_room_id)
+                else:
+                    label = f"dm {accounts[m.person_id].platform_user_id}"
+                lines[f"[{label}] bot: {m.text.split(chr(10))[0]}"] += 1
+            return lines
+    finally:
+        engine.dispose()
+
+
+def first_lines(output: list[str]) -> Counter[str]:
+    """The first line of each message printed (further lines are indented)."""
+    return Counter(line for line in output if not line.startswith("  "))
