@@ -39,6 +39,11 @@ class Redact(logging.Filter):
         for secret in self.secrets:
             message = message.replace(secret, "***")
         record.msg, record.args = message, None
+        for name, value in list(vars(record).items()):  # structured fields (`extra=`) are written out too
+            if name not in STANDARD and isinstance(value, str) and any(s in value for s in self.secrets):
+                for secret in self.secrets:
+                    value = value.replace(secret, "***")
+                setattr(record, name, value)
         if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
             for secret in self.secrets:

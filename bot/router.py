@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -83,6 +84,22 @@ class Router:
     def _seen(session: Session, msg: Incoming) -> bool:
         return session.get(ProcessedEvent, (msg.network, msg.event_id)) is not None
 
+    def _claim(self, session: Session, msg: Incoming) -> bool:
+        """Record the event as processed, first thing in the transaction; False when it already was.
+
+        Claiming first (rather than recording it at the end) makes a second process that receives the same event
+        wait on the row until the first commits, then do nothing: it never runs the command at the same time,
+        so it never uses up object numbers (P7, V3 …: PostgreSQL sequences are not rolled back) for nothing.
+        Rolled back with the rest when the handler fails, so the failure is answered and recorded afresh.
+        """
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        claimed = session.execute(insert(ProcessedEvent).values(network=msg.network, event_id=msg.event_id,
+                                                                at=self.clock.now())
+                                  .on_conflict_do_nothing(index_elements=["network", "event_id"])
+                                  .returning(col(ProcessedEvent.event_id))).first()
+        return claimed is not None  # (not rowcount: through the ORM, psycopg reports -1 for this statement)
+
     @staticmethod
     def _replies(session: Session, msg: Incoming, ctx: Context) -> list[str]:
         """The replies queued for this message, by their exact keys: a unique-index lookup (a prefix LIKE scanned
@@ -135,17 +152,16 @@ class Router:
         return "ignored"
 
     async def _run(self, msg: Incoming, command: Command | None,
-                   work: Callable[[Context], Awaitable[str]]) -> Handled:
+                   work: Callable[[Context], Awaitable[str]], retry: bool = True) -> Handled:
         try:
             with unit_of_work(self.engine) as session:
-                if self._seen(session, msg):
+                if not self._claim(session, msg):
                     return Handled(duplicate=True, outcome="duplicate")
                 ctx = self._context(session, msg)
                 outcome = await work(ctx)
                 if outcome == "ignored" and ctx._replies == 0:
                     session.rollback()
                     return Handled(outcome="ignored")
-                session.add(ProcessedEvent(network=msg.network, event_id=msg.event_id, at=ctx.now))
                 session.flush()
                 return Handled(command=command.path if command else None, outcome=outcome,
                                replies=self._replies(session, msg, ctx), person_id=ctx.person.id)
@@ -160,7 +176,11 @@ class Router:
             with Session(self.engine) as session:
                 if self._seen(session, msg):
                     return Handled(duplicate=True, outcome="duplicate")
-            raise
+            if not retry:
+                raise
+        # Another process created the same sender, room or mention at the same time (find-or-create is not
+        # atomic across processes): once it has committed, a second attempt finds those rows.
+        return await self._run(msg, command, work, retry=False)
 
     def _with_usage(self, exc: ArgError, command: Command) -> Lines:
         usage = getattr(exc, "command", None) or command
@@ -204,12 +224,10 @@ class Router:
     def _answer_failure(self, msg: Incoming, message: Localizable, outcome: str, record: bool = True) -> Handled:
         """Answer in a fresh transaction, after whatever the failed attempt did was rolled back."""
         with unit_of_work(self.engine) as session:
-            if self._seen(session, msg):
+            if (self._claim(session, msg) if record else not self._seen(session, msg)) is False:
                 return Handled(duplicate=True, outcome="duplicate")
             ctx = self._context(session, msg)
             ctx.reply(message)
-            if record:
-                session.add(ProcessedEvent(network=msg.network, event_id=msg.event_id, at=ctx.now))
             session.flush()
             return Handled(outcome=outcome, replies=self._replies(session, msg, ctx), person_id=ctx.person.id)
 

@@ -55,12 +55,19 @@ def due_source(name: str, next_due: Callable[[Session, Config, datetime], dateti
     return decorate
 
 
-def claim(session: Session, name: str) -> bool:
+def claim(session: Session, name: str, wait: bool = False) -> bool:
     """On PostgreSQL, one process at a time runs a source: a transaction-scoped advisory lock, released at commit
-    or when a process dies. SQLite serves a single process (bot/storage/lock.py), so there is nothing to claim."""
+    or when a process dies. SQLite serves a single process (bot/storage/lock.py), so there is nothing to claim.
+
+    In real time a process that finds the source claimed moves on: the other one is doing that work now. `wait`
+    is for simulated time (Forum.advance_to), where each process has its own clock: waiting for the other to
+    finish the moment, then finding nothing left, keeps both on the same moment instead of one skipping ahead."""
     if session.get_bind().dialect.name != "postgresql":
         return True
     key = zlib.crc32(f"forumbot.due.{name}".encode())
+    if wait:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        return True
     return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())
 
 
@@ -76,13 +83,13 @@ class DueRunner:
             moments = [m for source in due_sources if (m := source.next_due(session, self.config, now))]
         return min(moments) if moments else None
 
-    def run(self, now: datetime) -> int:
-        """Act on everything due at `now`; returns how many items were acted upon."""
+    def run(self, now: datetime, wait: bool = False) -> int:
+        """Act on everything due at `now`; returns how many items were acted upon (`wait`: see `claim`)."""
         done = 0
         for source in due_sources:
             try:
                 with unit_of_work(self.engine) as session:
-                    if not claim(session, source.name):
+                    if not claim(session, source.name, wait):
                         continue
                     done += source.run(JobContext(session, self.config, now, Outbox(session, self.config, now)))
             except Exception:

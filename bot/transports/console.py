@@ -10,13 +10,15 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.app import Forum
 from bot.clock import RealClock, SimulatedClock
 from bot.messages import Incoming
 from bot.parsing import Duration
 from bot.people import grant, identify, roles_of
 from bot.storage.db import unit_of_work
-from bot.storage.tables import Account, AuditEvent, OutboxMessage, Room
+from bot.storage.tables import Account, AuditEvent, KeyValue, OutboxMessage, Room
 from bot.transports.base import Transport, drain_outbox
 
 NETWORK = "console"
@@ -70,6 +72,7 @@ class ConsoleSession:
         self.echo = echo
         self.id_prefix = id_prefix or uuid.uuid4().hex[:8]
         self.tz = ZoneInfo(forum.config.timezone)
+        self.resumable = False
 
     @property
     def clock(self) -> SimulatedClock:
@@ -99,7 +102,7 @@ class ConsoleSession:
                 raise TranscriptError(lineno, f"@at needs a date like 2024-01-15 09:00 ({exc})") from exc
             when = local.replace(tzinfo=self.tz)
             if when > self.clock.now():
-                self.forum.advance_to(when)
+                self.forum.advance_to(when, self._done_elsewhere(lineno))
             else:
                 self.clock.set(when)
         elif match := _ADVANCE.match(line):
@@ -107,14 +110,22 @@ class ConsoleSession:
                 delta = Duration().convert(match.group(1))
             except ValueError as exc:
                 raise TranscriptError(lineno, "@advance needs a duration like 30m, 2h, 7d or 1w") from exc
-            self.forum.advance_to(self.clock.now() + delta)
+            self.forum.advance_to(self.clock.now() + delta, self._done_elsewhere(lineno))
         elif match := _ADMIN.match(line):
             self.make_admin(match.group(1))
         else:
             raise TranscriptError(lineno, "expected @at DATE TIME, @advance DURATION or @admin NAME")
 
-    def make_admin(self, name: str) -> None:
+    def make_admin(self, name: str, retry: bool = True) -> None:
         """Bootstrap admin on the console network."""
+        try:
+            self._make_admin(name)
+        except IntegrityError:
+            if not retry:
+                raise
+            self._make_admin(name)  # another process (same script, same database) made them at the same time
+
+    def _make_admin(self, name: str) -> None:
         with unit_of_work(self.forum.engine) as session:
             now = self.clock.now()
             person, _ = identify(session, self.forum.config, now, NETWORK, name, name, name, None)
@@ -135,9 +146,54 @@ class ConsoleSession:
             is_private=private, user_id=user, handle=user, display_name=user, text=text,
             message_id=f"{self.id_prefix}:{lineno}"))
 
-    async def play(self, lines: Iterable[str]) -> None:
+    async def play(self, lines: Iterable[str], resume: bool = False) -> None:
+        """Play the lines; with `resume`, skip those a previous run of the same script on this database finished.
+
+        A restarted script resumes where the last one stopped (as a chat transport resumes from its saved update
+        offset), on the simulated clock it had reached. Replaying from the top instead would walk the clock
+        through moments the database has already left behind, and run due passes there against later data: an
+        alert for a milestone added in May would be sent "on April 1", before the milestone existed. The line that
+        was under way when the process died is played again: its message is recognised by its event id, and due
+        work already done is found done.
+        """
+        self.resumable = resume
+        done, clock = self._position() if resume else (0, None)
+        if clock is not None:
+            self.clock.set(clock)
+            await drain_outbox(self.forum, self.transport)
         for lineno, line in enumerate(lines, start=1):
+            if lineno <= done:
+                continue
             await self.feed(line.rstrip("\n"), lineno)
+            if resume:
+                self._save_position(lineno)
+
+    def _done_elsewhere(self, lineno: int) -> Callable[[], bool] | None:
+        """For a resumable script: has another process playing it on this database finished this line already?"""
+        if not self.resumable:
+            return None
+        return lambda: self._position()[0] >= lineno
+
+    @property
+    def _position_key(self) -> str:
+        return f"console.script.{self.id_prefix}"
+
+    def _position(self) -> tuple[int, datetime | None]:
+        with unit_of_work(self.forum.engine) as session:
+            row = session.get(KeyValue, self._position_key)
+        if row is None:
+            return 0, None
+        lineno, _, when = row.value.partition(" ")
+        return int(lineno), datetime.fromisoformat(when)
+
+    def _save_position(self, lineno: int) -> None:
+        value = f"{lineno} {self.clock.now().isoformat()}"
+        with unit_of_work(self.forum.engine) as session:
+            row = session.get(KeyValue, self._position_key)
+            if row is None:
+                session.add(KeyValue(key=self._position_key, value=value))
+            elif int(row.value.partition(" ")[0]) < lineno:
+                row.value = value
 
 
 def script_prefix(text: str) -> str:
@@ -149,7 +205,7 @@ async def run_script(forum: Forum, text: str, write: Callable[[str], None] = pri
     """Play a whole transcript; exit status 2 with the line number on a malformed line."""
     session = ConsoleSession(forum, write, echo=echo, id_prefix=script_prefix(text))
     try:
-        await session.play(text.splitlines())
+        await session.play(text.splitlines(), resume=True)
     except TranscriptError as exc:
         print(f"forum-bot: {exc}", file=sys.stderr)
         return 2
