@@ -39,10 +39,10 @@ class Outbox:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         values.setdefault("created_at", self.now)
         values.setdefault("next_attempt_at", self.now)
-        stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
+        stmt = (insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
+                .returning(col(OutboxMessage.id)))
         self.queued.append(values["key"])
-        result = self.session.execute(stmt)
-        return bool(getattr(result, "rowcount", 0))
+        return self.session.execute(stmt).first() is not None  # (rowcount is -1 on PostgreSQL through the ORM)
 
     def to_room(self, room: Room, message: Localizable, *, kind: str, key: str,
                 payload: dict[str, Any] | None = None, lang: Lang | None = None) -> bool:
@@ -75,10 +75,10 @@ class Outbox:
             return 0
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"])
+        stmt = (insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"])
+                .returning(col(OutboxMessage.id)))
         self.queued += [str(row["key"]) for row in rows]
-        result = self.session.execute(stmt)
-        return int(getattr(result, "rowcount", 0) or 0)
+        return len(self.session.execute(stmt).all())
 
     def to_person(self, person: Person, message: Localizable, *, kind: str, key: str,
                   payload: dict[str, Any] | None = None) -> bool:

@@ -65,3 +65,19 @@ async def test_a_redelivered_event_changes_nothing(forum: Forum) -> None:
 def test_backoff_grows_and_is_capped() -> None:
     assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [5, 10, 20]
     assert backoff(30) == timedelta(hours=1)
+
+
+async def test_a_key_is_queued_once_and_the_outbox_says_so(forum: Forum) -> None:
+    """On both databases: the second insert of a key reports False (PostgreSQL's rowcount would say -1)."""
+    from bot.i18n import T
+    from bot.notify import Outbox
+    from bot.people import room_for
+    from bot.storage.db import unit_of_work
+
+    with unit_of_work(forum.engine) as session:
+        room = room_for(session, forum.clock.now(), "console", "plenary", "plenary", False, None)
+        outbox = Outbox(session, forum.config, forum.clock.now())
+        assert outbox.to_room(room, T("Hello"), kind="test", key="k") is True
+        assert outbox.to_room(room, T("Hello"), kind="test", key="k") is False
+        assert outbox.to_rooms([(room, T("Hello"))], kind="test", key="k") == 0
+        assert outbox.to_rooms([(room, T("Hello"))], kind="test", key="k2") == 1
