@@ -252,7 +252,9 @@ class TelegramTransport(Transport):
         if user is None or user.is_bot or text is None or self._addressed_elsewhere(text):
             return None
         private = chat.type == ChatType.PRIVATE
-        event_id = f"u{update.update_id}"
+        # A message is identified by its chat and message id, which Telegram never reuses; update ids are not
+        # enough: after a week without updates Telegram picks the next one at random, so an old one may return.
+        event_id = f"m{chat.id}.{message.message_id}"
         if not private:
             self._remember_group(str(user.id), str(chat.id))
         handled = await self.forum.handle(Incoming(
