@@ -77,10 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return COMMANDS[args.command](args)
-    except ConfigError as exc:
-        print(f"forum-bot: {exc}", file=sys.stderr)
-        return 2
-    except AlreadyRunning as exc:
+    except (ConfigError, AlreadyRunning) as exc:
         print(f"forum-bot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

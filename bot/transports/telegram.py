@@ -28,6 +28,7 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     CallbackQuery,
+    Chat,
     ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -35,6 +36,7 @@ from telegram import (
     Message,
     ReplyParameters,
     Update,
+    User,
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
@@ -251,16 +253,19 @@ class TelegramTransport(Transport):
         user, chat, text = message.from_user, message.chat, message.text
         if user is None or user.is_bot or text is None or self._addressed_elsewhere(text):
             return None
-        private = chat.type == ChatType.PRIVATE
         # A message is identified by its chat and message id, which Telegram never reuses; update ids are not
         # enough: after a week without updates Telegram picks the next one at random, so an old one may return.
-        event_id = f"m{chat.id}.{message.message_id}"
+        return await self._handle(user, chat, f"m{chat.id}.{message.message_id}", text, str(message.message_id))
+
+    async def _handle(self, user: User, chat: Chat, event_id: str, text: str, message_id: str | None) -> Handled:
+        """One message or button press, as the core's Incoming."""
+        private = chat.type == ChatType.PRIVATE
         if not private:
             self._remember_group(str(user.id), str(chat.id))
         handled = await self.forum.handle(Incoming(
             network=NETWORK, event_id=event_id, room_id=str(chat.id), room_title="" if private else (chat.title or ""),
             is_private=private, user_id=str(user.id), handle=user.username, display_name=user.full_name,
-            locale_hint=user.language_code, message_id=str(message.message_id), text=text))
+            locale_hint=user.language_code, message_id=message_id, text=text))
         self.handled += 1
         return handled
 
@@ -274,13 +279,7 @@ class TelegramTransport(Transport):
         chat = message.chat
         private = chat.type == ChatType.PRIVATE
         event_id = f"cb{query.id}"
-        if not private:
-            self._remember_group(str(user.id), str(chat.id))
-        handled = await self.forum.handle(Incoming(
-            network=NETWORK, event_id=event_id, room_id=str(chat.id), room_title="" if private else (chat.title or ""),
-            is_private=private, user_id=str(user.id), handle=user.username, display_name=user.full_name,
-            locale_hint=user.language_code, message_id=None, text=command))
-        self.handled += 1
+        handled = await self._handle(user, chat, event_id, command, None)
         if handled.duplicate:
             with contextlib.suppress(Exception):
                 await query.answer()
