@@ -21,7 +21,7 @@ from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 from tests.support.postgres import ExistingPostgres, PostgresCluster
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.crash"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.crash", "tests.support.telegram_fixtures"]
 
 PG_TEMPLATE = "forumbot_template"
 

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 from sqlmodel import Session, select
 
 from bot.config import Config
 from bot.storage.tables import Application, OutboxMessage, Person, Room
-from tests.support.telegram_bot import BOT_USERNAME, TOKEN, TelegramBot, telegram_bot
+from tests.support.telegram_bot import BOT_USERNAME, TelegramBot
 from tests.support.telegram_emulator import TelegramEmulator
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.sqlite_only]
-
-
-@pytest_asyncio.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator(token=TOKEN, bot_username=BOT_USERNAME) as emulator:
-        yield emulator
-
-
-@pytest_asyncio.fixture
-async def tg(config: Config, emu: TelegramEmulator, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[TelegramBot]:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")  # PTB reads RetryAfter.retry_after on a 429; no deprecation warning
-    async with telegram_bot(config, emu) as bot:
-        yield bot
 
 
 async def test_structure_conversation_in_groups_and_private(tg: TelegramBot, emu: TelegramEmulator) -> None:

@@ -3,38 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from sqlmodel import Session, select
 from telegram import BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
-from bot.config import Config
 from bot.i18n import Raw
 from bot.notify import Outbox
 from bot.people import grant, resolve, room_for
 from bot.storage.db import unit_of_work
 from bot.storage.tables import Application, OutboxMessage, Room
-from tests.support.telegram_bot import BOT_USERNAME, TOKEN, TelegramBot, telegram_bot
+from tests.support.telegram_bot import BOT_USERNAME, TelegramBot
 from tests.support.telegram_emulator import Chat, TelegramEmulator
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.sqlite_only]
-
-
-@pytest_asyncio.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator(token=TOKEN, bot_username=BOT_USERNAME) as emulator:
-        yield emulator
-
-
-@pytest_asyncio.fixture
-async def tg(config: Config, emu: TelegramEmulator, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[TelegramBot]:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")  # PTB reads RetryAfter.retry_after on a 429; no deprecation warning
-    async with telegram_bot(config, emu) as bot:
-        yield bot
 
 
 def outbox(tg: TelegramBot) -> list[OutboxMessage]:

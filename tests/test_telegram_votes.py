@@ -4,13 +4,11 @@ checked against the same scenario played on the console: the same decisions, wit
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from sqlmodel import Session, col, select
 
 from bot.app import Forum
@@ -18,7 +16,7 @@ from bot.clock import SimulatedClock
 from bot.config import Config
 from bot.storage.tables import Decision
 from bot.transports.console import run_script
-from tests.support.telegram_bot import BOT_USERNAME, START, TOKEN, TelegramBot, telegram_bot
+from tests.support.telegram_bot import BOT_USERNAME, START, TelegramBot, telegram_bot
 from tests.support.telegram_emulator import Chat, SentRecord, TelegramEmulator, User
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.sqlite_only]
@@ -60,12 +58,6 @@ def decisions(engine: object) -> list[tuple[object, ...]]:
         rows = session.exec(select(Decision).order_by(col(Decision.id))).all()
         return [(d.title, d.outcome, d.body, d.votes_for, d.votes_against, d.abstentions, d.cast, d.electorate,
                  d.tie, d.decided_at) for d in rows]
-
-
-@pytest_asyncio.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator(token=TOKEN, bot_username=BOT_USERNAME) as emulator:
-        yield emulator
 
 
 def with_buttons(sent: list[SentRecord]) -> SentRecord:
