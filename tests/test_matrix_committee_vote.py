@@ -84,8 +84,8 @@ async def test_committee_vote_over_matrix_gives_the_console_records(synapse: Syn
         await say(carol, "!propose Publish the minutes within two weeks", "P1")
         mark = dave.mark()
         await say(bob, "!vote open P1 closes=3d", "V1")
-        announce = next(s for s in dave.seen[mark:] if s.event.sender == bot.user_id
-                        and "V1" in s.body and "!vote V1 yes" in s.body)
+        # wait until dave's own client has synced the announcement (bob seeing it does not mean dave has)
+        announce = await dave.expect(bot.user_id, "!vote V1 yes", room, after=mark)
         # carol votes in her direct room with the bot (made by her, is_direct)
         dm = await carol.create_room([bot.user_id], name="", is_direct=True)
         await until(lambda: bot.user_id in carol.client.rooms[dm].users
