@@ -510,13 +510,17 @@ class MatrixTransport(Transport):
                 if not device.verified and not device.blacklisted:
                     self.client.verify_device(device)
 
-    async def _wait_for_room(self, room_id: str) -> None:
-        """A room just made (or joined) is known to nio only after a sync: wait for it, bounded."""
+    async def _wait_for_room(self, room_id: str, member: str | None = None) -> None:
+        """A room just made (or joined) is known to nio only after a sync: wait for it, bounded.
+
+        With `member`, wait until that person (joined or invited) is in nio's member list too: Synapse makes a room
+        and then invites, and a sync can fall between the two; a room key shared then would miss their devices.
+        """
         deadline = time.monotonic() + self.dm_wait
-        while room_id not in self.client.rooms:
+        while room_id not in self.client.rooms or (member and member not in self.client.rooms[room_id].users):
             left = deadline - time.monotonic()
             if left <= 0:
-                raise MatrixError(f"room {room_id} not synced yet")
+                raise MatrixError(f"room {room_id} not synced yet" + (f" with {member}" if member else ""))
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.client.synced.wait(), min(left, 1.0))
 
@@ -534,6 +538,7 @@ class MatrixTransport(Transport):
             raise MatrixError(f"direct room with {user_id}: {response.message}")
         room_id = str(response.room_id)
         self._remember_dm(user_id, room_id)
+        await self._wait_for_room(room_id, member=user_id)
         return room_id
 
 
