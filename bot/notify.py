@@ -32,7 +32,7 @@ class Outbox:
 
     def __init__(self, session: Session, config: Config, now: datetime) -> None:
         self.session, self.config, self.now = session, config, now
-        self.queued: list[str] = []  # the keys queued in this transaction, in order (the router reads replies back)
+        self.queued: dict[str, str] = {}  # key → text queued in this transaction, in order (the router: replies)
 
     def _insert(self, values: dict[str, Any]) -> bool:
         dialect = self.session.get_bind().dialect.name
@@ -41,8 +41,10 @@ class Outbox:
         values.setdefault("next_attempt_at", self.now)
         stmt = (insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
                 .returning(col(OutboxMessage.id)))
-        self.queued.append(values["key"])
-        return self.session.execute(stmt).first() is not None  # (rowcount is -1 on PostgreSQL through the ORM)
+        inserted = self.session.execute(stmt).first() is not None
+        if inserted:
+            self.queued[values["key"]] = values["text"]
+        return inserted  # (rowcount is -1 on PostgreSQL through the ORM)
 
     def to_room(self, room: Room, message: Localizable, *, kind: str, key: str,
                 payload: dict[str, Any] | None = None, lang: Lang | None = None) -> bool:
@@ -75,10 +77,10 @@ class Outbox:
             return 0
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = (insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"])
-                .returning(col(OutboxMessage.id)))
-        self.queued += [str(row["key"]) for row in rows]
-        return len(self.session.execute(stmt).all())
+        stmt = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"])
+        inserted = {str(key) for (key,) in self.session.execute(stmt.returning(col(OutboxMessage.key))).all()}
+        self.queued.update((str(row["key"]), str(row["text"])) for row in rows if row["key"] in inserted)
+        return len(inserted)
 
     def to_person(self, person: Person, message: Localizable, *, kind: str, key: str,
                   payload: dict[str, Any] | None = None) -> bool:

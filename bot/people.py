@@ -44,8 +44,10 @@ def who(session: Session, person_id: int) -> Who:
 def identify(session: Session, config: Config, now: datetime, network: str, user_id: str,
              handle: str | None, display_name: str, locale_hint: str | None) -> tuple[Person, Account]:
     """Find or create the sender; a placeholder account made from an @mention is claimed by its handle."""
-    account = session.exec(select(Account).where(Account.network == network,
-                                                 Account.platform_user_id == user_id)).first()
+    # The account with its person in one query (the person is then in the session: `get` below costs nothing).
+    found = session.exec(select(Account, Person).join(Person, col(Person.id) == Account.person_id)
+                         .where(Account.network == network, Account.platform_user_id == user_id)).first()
+    account = found[0] if found else None
     key = handle_key(handle) if handle else None
     if account is None and key:
         account = session.exec(select(Account).where(Account.network == network, Account.handle == key,

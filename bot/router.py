@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from bot.clock import Clock
 from bot.config import Config
@@ -23,7 +23,7 @@ from bot.parsing import MAX_COMMAND_LENGTH, bind, clean_text, tokenize
 from bot.people import identify, roles_of, room_for
 from bot.registry import Command, CommandName, Registry, is_allowed, usage_of
 from bot.storage.db import unit_of_work
-from bot.storage.tables import OutboxMessage, ProcessedEvent
+from bot.storage.tables import ProcessedEvent
 
 log = logging.getLogger("forumbot.router")
 
@@ -101,16 +101,11 @@ class Router:
         return claimed is not None  # (not rowcount: through the ORM, psycopg reports -1 for this statement)
 
     @staticmethod
-    def _replies(session: Session, msg: Incoming, ctx: Context) -> list[str]:
-        """The replies queued for this message, by their exact keys: a unique-index lookup (a prefix LIKE scanned
-        the whole outbox, so every message cost more as the outbox grew)."""
+    def _replies(msg: Incoming, ctx: Context) -> list[str]:
+        """The replies this transaction queued for this message, as rendered (remembered by the outbox: reading
+        them back cost a query per message)."""
         prefix = f"reply:{msg.network}:{msg.event_id}:"
-        keys = [key for key in ctx.outbox.queued if key.startswith(prefix)]
-        if not keys:
-            return []
-        rows = session.exec(select(OutboxMessage.text).where(col(OutboxMessage.key).in_(keys))
-                            .order_by(col(OutboxMessage.id))).all()
-        return list(rows)
+        return [text for key, text in ctx.outbox.queued.items() if key.startswith(prefix)]
 
     async def handle(self, msg: Incoming) -> Handled:
         """Handle one message; never raises, whatever it contains."""
@@ -164,7 +159,7 @@ class Router:
                     return Handled(outcome="ignored")
                 session.flush()
                 return Handled(command=command.path if command else None, outcome=outcome,
-                               replies=self._replies(session, msg, ctx), person_id=ctx.person.id)
+                               replies=self._replies(msg, ctx), person_id=ctx.person.id)
         except ArgError as exc:
             assert command is not None
             return self._answer_failure(msg, self._with_usage(exc, command), "bad_arguments", record=True)
@@ -229,7 +224,7 @@ class Router:
             ctx = self._context(session, msg)
             ctx.reply(message)
             session.flush()
-            return Handled(outcome=outcome, replies=self._replies(session, msg, ctx), person_id=ctx.person.id)
+            return Handled(outcome=outcome, replies=self._replies(msg, ctx), person_id=ctx.person.id)
 
 
 def _arg_error(message: Localizable, node: Command) -> ArgError:

@@ -50,12 +50,14 @@ async def drain_outbox(forum: Forum, transport: Transport, limit: int = 500) -> 
         with unit_of_work(forum.engine) as session:
             # FOR UPDATE SKIP LOCKED: with several processes on PostgreSQL, one of them sends each message; the
             # row stays locked while it is being sent, and a process that dies releases it with its connection.
-            message = session.exec(select(OutboxMessage).where(OutboxMessage.id == message_id,
-                                                               col(OutboxMessage.sent_at).is_(None))
-                                   .with_for_update(skip_locked=True)).first()
-            if message is None:
+            # The message and its room in one query (`of`: PostgreSQL locks only the outbox row, and refuses to
+            # lock the nullable side of an outer join anyway).
+            found = session.exec(select(OutboxMessage, Room).outerjoin(Room, col(Room.id) == OutboxMessage.room_id)
+                                 .where(OutboxMessage.id == message_id, col(OutboxMessage.sent_at).is_(None))
+                                 .with_for_update(skip_locked=True, of=OutboxMessage)).first()
+            if found is None:
                 continue
-            room = session.get(Room, message.room_id) if message.room_id else None
+            message, room = found
             if room is not None and not room.active:
                 message.last_error = "room inactive: the bot was removed"
                 message.next_attempt_at = forum.clock.now() + MAX_BACKOFF * 24

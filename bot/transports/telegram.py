@@ -191,6 +191,9 @@ class TelegramTransport(Transport):
         self._gone_rooms: list[str] = []
         self.handled = 0  # updates given to the core
         self.processed = 0  # updates finished, their answers delivered (tests wait on it)
+        self._handed_over = 0  # updates finished, their answers queued for delivery
+        self._drain_wanted = asyncio.Event()
+        self._drainer: asyncio.Task[None] | None = None
 
     # ----------------------------------------------------------------------------------------- wiring
 
@@ -233,10 +236,33 @@ class TelegramTransport(Transport):
                 return
         except Exception:  # one update's failure never stops the others
             log.exception("telegram update %s failed", update.update_id)
-        try:
-            await self.drain()
-        finally:
-            self.processed += 1
+        self._deliver_soon()
+
+    def _deliver_soon(self) -> None:
+        """Have the answers delivered in the background, so the next update is handled while they are sent.
+
+        The outbox is committed before this is called: delivery order and retries stay the outbox's business.
+        `processed` counts the updates whose answers were delivered (or left for retry) since.
+        """
+        self._handed_over += 1
+        self._drain_wanted.set()
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain_while_wanted(), name="telegram-drain")
+
+    async def _drain_while_wanted(self) -> None:
+        while self._drain_wanted.is_set():
+            self._drain_wanted.clear()
+            covered = self._handed_over
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("telegram outbox pass failed")
+            self.processed = max(self.processed, covered)
+
+    async def flush(self) -> None:
+        """Wait for the background delivery to finish (before the application stops)."""
+        while self._drainer is not None and not self._drainer.done():
+            await asyncio.shield(self._drainer)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram error on update %s: %r", getattr(update, "update_id", "?"), context.error)
@@ -279,15 +305,15 @@ class TelegramTransport(Transport):
         chat = message.chat
         private = chat.type == ChatType.PRIVATE
         event_id = f"cb{query.id}"
-        handled = await self._handle(user, chat, event_id, command, None)
+        async with self._drain_lock:  # no delivery between the press's answer being queued and marked delivered
+            handled = await self._handle(user, chat, event_id, command, None)
+            answer = "\n".join(handled.replies)
+            if not handled.duplicate and not private and answer and len(answer) <= MAX_CALLBACK_ANSWER:
+                self._delivered_by_answer(event_id, str(chat.id))
         if handled.duplicate:
             with contextlib.suppress(Exception):
                 await query.answer()
             return
-        answer = "\n".join(handled.replies)
-        if not private and answer and len(answer) <= MAX_CALLBACK_ANSWER:
-            async with self._drain_lock:
-                self._delivered_by_answer(event_id, str(chat.id))
         await self._answer(query, shorten(answer), handled.outcome not in ("ok", "hook", "ignored"))
 
     async def _answer(self, query: CallbackQuery, text: str, alert: bool) -> None:
@@ -493,3 +519,4 @@ async def run_telegram(forum: Forum, scheduler: DueScheduler, stop: asyncio.Even
             if app.updater.running:
                 await app.updater.stop()
             await app.stop()
+            await transport.flush()  # answers already queued go out before the connection closes

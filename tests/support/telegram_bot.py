@@ -97,5 +97,6 @@ async def telegram_bot(config: Config, emu: TelegramEmulator, start: datetime = 
             finally:
                 await app.updater.stop()
                 await app.stop()
+                await transport.flush()
     finally:
         forum.engine.dispose()
