@@ -97,7 +97,7 @@ def resolve_ballot_key(config: Config) -> tuple[str, str]:
             return _PROCESS_KEY, "a random key for this in-memory database"
         if not path_or_none.exists():
             _create_key_file(path_or_none)
-            log.warning("generated a new ballot key in %s: back it up with the database", path_or_none)
+            log.info("generated a new ballot key in %s: back it up with the database", path_or_none)
         return _read_key(path_or_none, str(path_or_none)), f"the file {path_or_none}"
     raise ConfigError("ballot_key_file", f"the path of a file holding the ballot key (or the environment variable "
                                          f"{BALLOT_KEY_ENV}): with a {url.get_backend_name()} database it is not "
