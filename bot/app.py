@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Engine
 
 import bot.handlers  # noqa: F401  (registers commands, due sources and exporters)
+from bot.ballot_key import check_at_start, resolve_ballot_key
 from bot.clock import Clock, SimulatedClock
 from bot.config import Config
 from bot.messages import Handled, Incoming
@@ -25,10 +27,14 @@ class Forum:
     """One forum's bot core, transport-neutral."""
 
     def __init__(self, config: Config, clock: Clock, engine: Engine | None = None, migrate: bool = True) -> None:
+        """Raises ConfigError (no ballot key to use) or BallotKeyError (another key while a secret vote is open)."""
+        key, key_source = resolve_ballot_key(config)
+        config = replace(config, ballot_key=key)
         self.config, self.clock = config, clock
         self.engine = engine or make_engine(config.database_url)
         if migrate:
             upgrade(self.engine)
+        check_at_start(self.engine, key, key_source)
         self.router = Router(self.engine, config, clock, registry)
         self.due = DueRunner(self.engine, config)
 

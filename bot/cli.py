@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.clock import RealClock, SimulatedClock
-from bot.config import Config, ConfigError, load_config
+from bot.config import BallotKeyError, Config, ConfigError, load_config
 from bot.logs import setup_logging
 from bot.storage.lock import AlreadyRunning, single_process_lock
 
@@ -29,7 +29,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def secrets_of(config: Config) -> list[str]:
-    return [config.telegram.token, config.matrix.password, config.matrix.access_token]
+    return [config.telegram.token, config.matrix.password, config.matrix.access_token, config.ballot_key]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return COMMANDS[args.command](args)
-    except (ConfigError, AlreadyRunning) as exc:
+    except (ConfigError, AlreadyRunning, BallotKeyError) as exc:
         print(f"forum-bot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -15,6 +15,8 @@ from bot.rules.periods import DurationError, parse_duration
 
 SUPPORTED_LANGUAGES = ("fr", "en")
 DEFAULT_DATABASE_URL = "sqlite:///forum-bot.sqlite3"
+BALLOT_KEY_ENV = "FORUMBOT_BALLOT_KEY"
+MIN_BALLOT_KEY_LENGTH = 16
 
 T = TypeVar("T")
 
@@ -26,6 +28,10 @@ class ConfigError(Exception):
         shown = "" if got is None else f", got {got!r}"
         super().__init__(f"configuration: '{key}': expected {expected}{shown}")
         self.key = key
+
+
+class BallotKeyError(Exception):
+    """The secret-ballot key cannot be used (bot/ballot_key.py): the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,13 @@ class CadenceConfig:
     plenary_period_months: int = 6
     plenary_start_month: int = 1
     second_reminder_before_end: timedelta = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class HousekeepingConfig:
+    """How long the bot's own bookkeeping is kept."""
+
+    processed_event_retention: timedelta = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,11 @@ class Config:
     cadence: CadenceConfig = field(default_factory=CadenceConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     matrix: MatrixConfig = field(default_factory=MatrixConfig)
+    housekeeping: HousekeepingConfig = field(default_factory=HousekeepingConfig)
+    # The secret-ballot key (bot/ballot_key.py): FORUMBOT_BALLOT_KEY, else read from `ballot_key_file`, else (a
+    # SQLite database) generated beside the database. `Forum` fills `ballot_key` with the key it resolved.
+    ballot_key: str = ""
+    ballot_key_file: str = ""
     source: str = "defaults"
 
     @property
@@ -171,6 +189,20 @@ def _month(value: Any) -> int:
     return month
 
 
+def _retention(value: Any) -> timedelta:
+    duration = _duration(value)
+    if duration < timedelta(days=2):
+        raise ValueError
+    return duration
+
+
+def _ballot_key(value: str) -> str:
+    if len(value.strip()) < MIN_BALLOT_KEY_LENGTH:
+        raise ConfigError(BALLOT_KEY_ENV, f"a random string of at least {MIN_BALLOT_KEY_LENGTH} characters "
+                                          "(environment variable)")
+    return value.strip()
+
+
 def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
@@ -180,11 +212,12 @@ def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 KNOWN_KEYS = {
     "": {"database_url", "timezone", "default_language", "admins", "reminders", "cadence", "telegram",
-         "matrix"},
+         "matrix", "housekeeping", "ballot_key_file"},
     "reminders.": {"meeting_lead_times", "vote_reminder_before", "overdue_digest_every",
                    "weekly_digest_every", "mandate_warning_before"},
     "cadence.": {"group_period_months", "plenary_period_months", "plenary_start_month",
                  "second_reminder_before_end"},
+    "housekeeping.": {"processed_event_retention"},
     "telegram.": {"token", "base_url", "base_file_url", "webhook_url", "webhook_listen", "webhook_port"},
     "matrix.": {"homeserver", "user_id", "password", "access_token", "device_name", "store_path",
                 "allowed_inviters", "trust"},
@@ -231,6 +264,13 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
         second_reminder_before_end=_get(cad, "second_reminder_before_end", "cadence.", _duration,
                                         'a duration like "14d"', defaults_c.second_reminder_before_end),
     )
+    hk = _section(data, "housekeeping")
+    _reject_unknown(hk, "housekeeping.")
+    housekeeping = HousekeepingConfig(
+        processed_event_retention=_get(hk, "processed_event_retention", "housekeeping.", _retention,
+                                       'a duration of at least 2d like "90d"',
+                                       HousekeepingConfig().processed_event_retention),
+    )
     tg = _section(data, "telegram")
     _reject_unknown(tg, "telegram.")
     telegram = TelegramConfig(
@@ -268,6 +308,9 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
         cadence=cadence,
         telegram=telegram,
         matrix=matrix,
+        housekeeping=housekeeping,
+        ballot_key=_ballot_key(env[BALLOT_KEY_ENV]) if env.get(BALLOT_KEY_ENV) else "",
+        ballot_key_file=_get(data, "ballot_key_file", "", _string, "the path of a file holding the ballot key", ""),
         source=source,
     )
 

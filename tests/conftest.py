@@ -19,6 +19,7 @@ from bot.clock import SimulatedClock
 from bot.config import Config
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
+from tests.support import TEST_BALLOT_KEY
 from tests.support.postgres import ExistingPostgres, PostgresCluster
 
 pytest_plugins = ["tests.support.fixtures", "tests.support.crash", "tests.support.telegram_fixtures"]
@@ -79,7 +80,8 @@ def sqlite_url(tmp_path: Path, migrated_template: Path) -> str:
 
 @pytest.fixture
 def config(db_url: str) -> Config:
-    return replace(Config(), database_url=db_url)
+    return replace(Config(), database_url=db_url,
+                   ballot_key="" if db_url.startswith("sqlite") else TEST_BALLOT_KEY)
 
 
 @pytest.fixture

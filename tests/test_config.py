@@ -22,6 +22,9 @@ def test_example_file_is_the_defaults() -> None:
     assert example.reminders == defaults.reminders
     assert example.reminders.meeting_lead_times == (timedelta(days=7), timedelta(days=1), timedelta(hours=1))
     assert example.cadence == defaults.cadence
+    assert example.housekeeping == defaults.housekeeping
+    assert example.housekeeping.processed_event_retention == timedelta(days=90)
+    assert example.ballot_key == example.ballot_key_file == ""
     assert not example.telegram.enabled and not example.matrix.enabled
 
 
@@ -40,6 +43,9 @@ def test_secrets_come_from_the_environment() -> None:
     ({"cadence": {"plenary_start_month": 13}}, "cadence.plenary_start_month", "a month number"),
     ({"telegram": {"webhook_port": "443"}}, "telegram.webhook_port", "a port number"),
     ({"colour": "blue"}, "colour", "unknown key"),
+    ({"housekeeping": {"processed_event_retention": "1h"}}, "housekeeping.processed_event_retention",
+     "at least 2d"),
+    ({"ballot_key_file": 7}, "ballot_key_file", "the path of a file"),
     ({"matrix": {"homeserver": "http://x"}}, "matrix.user_id", "a user id"),
 ])
 def test_wrong_settings_name_the_key(data: dict[str, object], key: str, expected: str) -> None:

@@ -22,6 +22,7 @@ from bot.handlers import (  # noqa: F401
     votes,
     whoami,
 )
+from bot.scheduling import housekeeping as _housekeeping  # noqa: F401
 from bot.scheduling import mandates as _mandate_schedule  # noqa: F401
 from bot.scheduling import meetings as _meeting_schedule  # noqa: F401
 from bot.scheduling import milestones as _milestone_schedule  # noqa: F401

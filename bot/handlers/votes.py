@@ -162,7 +162,7 @@ def _parse_election(ctx: Context, vote: Vote, text: str) -> list[int]:
     relative = all(w[:1] in "+-" for w in words)
     current: list[int] = []
     if relative:
-        previous = voting.current_choice(ctx.session, vote, ctx.person_id)
+        previous = voting.current_choice(ctx.session, vote, ctx.person_id, ctx.config.ballot_key)
         current = json.loads(previous) if previous else []
     try:
         handles = Users().convert(" ".join(w.lstrip("+-") if relative else w for w in words))
@@ -214,7 +214,7 @@ async def vote_cast(ctx: Context, number: int, ballot: str | None) -> None:
     if ctx.session.get(Electorate, (vote.id, ctx.person_id)) is None:
         raise _not_eligible(ctx, vote)
     if withdrawing:
-        if not voting.withdraw_ballot(ctx.session, vote, ctx.person_id):
+        if not voting.withdraw_ballot(ctx.session, vote, ctx.person_id, ctx.config.ballot_key):
             raise UserError(T("You have no ballot in {ref}.", ref=vid(number)))
         ctx.audit("vote.withdraw_ballot", "vote", number)
         ctx.reply(T("Your ballot in {ref} is withdrawn.", ref=vid(number)))
@@ -230,7 +230,7 @@ async def vote_cast(ctx: Context, number: int, ballot: str | None) -> None:
             raise ArgError(T("“{value}” is not {expected}.", value=Raw(first), expected=CHOICE.expected)) from exc
         reason = rest.strip() or None
     changed = voting.record_ballot(ctx.session, vote, ctx.person_id, choice, None if vote.secret else reason,
-                                   ctx.now)
+                                   ctx.now, ctx.config.ballot_key)
     if vote.secret:
         ctx.audit("vote.participate", "vote", number, changed=changed)
         ctx.reply(Lines([T("Your secret ballot in {ref} is changed.", ref=vid(number)) if changed else

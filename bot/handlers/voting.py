@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from bot.ballot_key import check_in_session
 from bot.config import Config
 from bot.errors import UserError
 from bot.i18n import TN, Day, Lang, Lines, Localizable, Percent, Raw, T, When
@@ -42,8 +42,6 @@ from bot.storage.tables import (
     Vote,
     WorkingGroup,
 )
-
-BALLOT_KEY_ENV = "FORUMBOT_BALLOT_KEY"
 
 # --------------------------------------------------------------------------- wording
 
@@ -168,37 +166,38 @@ def body_rooms(outbox: Outbox, vote: Vote) -> list[Room]:
 # --------------------------------------------------------------------------- secret ballots
 
 
-def ballot_key() -> bytes:
-    return os.environ.get(BALLOT_KEY_ENV, "forum-bot ballot key (set FORUMBOT_BALLOT_KEY)").encode()
-
-
 def new_salt() -> str:
     return secrets.token_hex(32)
 
 
-def slot_of(vote: Vote, person_id: int) -> str:
+def slot_of(vote: Vote, person_id: int, ballot_key: bytes) -> str:
     """The keyed hash that lets the bot find (and replace) one voter's secret choice while the vote is open."""
     assert vote.salt is not None
-    key = ballot_key() + bytes.fromhex(vote.salt)
+    key = ballot_key + bytes.fromhex(vote.salt)
     return hmac.new(key, f"{vote.id}:{person_id}".encode(), hashlib.sha256).hexdigest()
 
 
-def secret_choice_of(session: Session, vote: Vote, person_id: int) -> SecretChoice | None:
+def secret_slot(session: Session, vote: Vote, person_id: int, ballot_key: str) -> str:
+    """`slot_of` with the process's ballot key (`config.ballot_key`), once checked against the database's."""
+    return slot_of(vote, person_id, check_in_session(session, ballot_key))
+
+
+def secret_choice_of(session: Session, vote: Vote, slot: str) -> SecretChoice | None:
     return session.exec(select(SecretChoice).where(SecretChoice.vote_id == vote.id,
-                                                   SecretChoice.slot == slot_of(vote, person_id))).first()
+                                                   SecretChoice.slot == slot)).first()
 
 
-def current_choice(session: Session, vote: Vote, person_id: int) -> str | None:
+def current_choice(session: Session, vote: Vote, person_id: int, ballot_key: str) -> str | None:
     """The sender's own current choice (the bot may read it for them while the vote is open)."""
     if vote.secret:
-        row = secret_choice_of(session, vote, person_id)
+        row = secret_choice_of(session, vote, secret_slot(session, vote, person_id, ballot_key))
         return row.choice if row else None
     ballot = session.exec(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.person_id == person_id)).first()
     return ballot.choice if ballot else None
 
 
 def record_ballot(session: Session, vote: Vote, person_id: int, choice: str, reason: str | None,
-                  now: datetime) -> bool:
+                  now: datetime, ballot_key: str) -> bool:
     """Store or replace a ballot; returns True when it replaced an earlier one."""
     assert vote.id is not None
     participation = session.get(Participation, (vote.id, person_id))
@@ -206,9 +205,10 @@ def record_ballot(session: Session, vote: Vote, person_id: int, choice: str, rea
     if participation is None:
         session.add(Participation(vote_id=vote.id, person_id=person_id, at=now))
     if vote.secret:
-        row = secret_choice_of(session, vote, person_id)
+        slot = secret_slot(session, vote, person_id, ballot_key)
+        row = secret_choice_of(session, vote, slot)
         if row is None:
-            session.add(SecretChoice(vote_id=vote.id, slot=slot_of(vote, person_id), choice=choice))
+            session.add(SecretChoice(vote_id=vote.id, slot=slot, choice=choice))
         else:
             row.choice = choice
     else:
@@ -222,14 +222,14 @@ def record_ballot(session: Session, vote: Vote, person_id: int, choice: str, rea
     return changed
 
 
-def withdraw_ballot(session: Session, vote: Vote, person_id: int) -> bool:
+def withdraw_ballot(session: Session, vote: Vote, person_id: int, ballot_key: str) -> bool:
     assert vote.id is not None
     participation = session.get(Participation, (vote.id, person_id))
     if participation is None:
         return False
     session.delete(participation)
     if vote.secret:
-        row = secret_choice_of(session, vote, person_id)
+        row = secret_choice_of(session, vote, secret_slot(session, vote, person_id, ballot_key))
         if row is not None:
             session.delete(row)
     else:

@@ -47,6 +47,7 @@ from bot.storage.tables import (
     SecretChoice,
     Vote,
 )
+from tests.support import TEST_BALLOT_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 YEAR_SCRIPT = ROOT / "tests" / "scripts" / "forum_year.txt"
@@ -73,6 +74,7 @@ class BotProcess:
 class _Spawned(BotProcess):
     def __init__(self, argv: list[str], stderr: IO[Any]) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
+        env.setdefault("FORUMBOT_BALLOT_KEY", TEST_BALLOT_KEY)  # processes sharing a PostgreSQL database share it
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", *argv], stdout=subprocess.PIPE, stderr=stderr,
                                      stdin=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
         assert self.proc.stdout is not None

@@ -49,13 +49,14 @@ class AuditEvent(SQLModel, table=True):
 
 
 class ProcessedEvent(SQLModel, table=True):
-    """An incoming platform event already handled, so a redelivery changes nothing."""
+    """An incoming platform event already handled, so a redelivery changes nothing; deleted after a retention
+    period by bot/scheduling/housekeeping.py (hence the index on `at`)."""
 
     __tablename__ = "processed_event"
 
     network: str = Field(primary_key=True)
     event_id: str = Field(primary_key=True)
-    at: datetime = Field(sa_type=UTCDateTime)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class KeyValue(SQLModel, table=True):

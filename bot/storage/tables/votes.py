@@ -9,7 +9,8 @@ Secret ballots: who took part and what was chosen live in two tables that share 
 
 One ballot per person must still be replaceable while the vote is open. The choice row therefore carries a `slot`:
 HMAC-SHA256 of the person's id, keyed with the vote's random `salt` (kept on the vote) *and* a ballot key that is
-not in the database (environment variable FORUMBOT_BALLOT_KEY). With the database alone nobody can recompute a
+not in the database (FORUMBOT_BALLOT_KEY, `ballot_key_file`, or a file beside a SQLite database: bot/ballot_key.py,
+which also keeps the key from changing while a secret vote is open). With the database alone nobody can recompute a
 slot, so no query links a person to a choice; the bot, which holds the key, finds the voter's earlier row and
 replaces its choice in place (no new row, no new id). When the vote closes, the salt is erased and every slot of
 the vote is set to NULL in the same transaction that records the result: from then on the link is gone for good,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 07:57:28.861166
+Create Date: 2026-11-27 09:50:59.621797
 """
 from collections.abc import Sequence
 
@@ -47,6 +47,9 @@ def upgrade() -> None:
     sa.Column('at', bot.storage.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('network', 'event_id')
     )
+    with op.batch_alter_table('processed_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_processed_event_at'), ['at'], unique=False)
+
     op.create_table('working_group',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(), nullable=False),
@@ -547,6 +550,9 @@ def downgrade() -> None:
 
     op.drop_table('account')
     op.drop_table('working_group')
+    with op.batch_alter_table('processed_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_processed_event_at'))
+
     op.drop_table('processed_event')
     op.drop_table('person')
     op.drop_table('key_value')
