@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
@@ -36,16 +37,26 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-async def drain_outbox(forum: Forum, transport: Transport, limit: int = 500) -> int:
-    """Send what is due on this transport's network, oldest first; returns how many were sent."""
+async def drain_outbox(forum: Forum, transport: Transport, limit: int = 500, max_batches: int = 20) -> int:
+    """Send what is due on this transport's network, oldest first, `limit` at a time until none is left (or
+    `max_batches` were done: rows another process holds are skipped, not waited for); returns how many were sent."""
     sent = 0
-    now = forum.clock.now()
-    with Session(forum.engine) as session:
-        pending = session.exec(
-            select(OutboxMessage.id).where(OutboxMessage.network == transport.network,
-                                           col(OutboxMessage.sent_at).is_(None),
-                                           OutboxMessage.next_attempt_at <= now)
-            .order_by(col(OutboxMessage.id)).limit(limit)).all()
+    for _ in range(max_batches):
+        now = forum.clock.now()
+        with Session(forum.engine) as session:
+            pending = session.exec(
+                select(OutboxMessage.id).where(OutboxMessage.network == transport.network,
+                                               col(OutboxMessage.sent_at).is_(None),
+                                               OutboxMessage.next_attempt_at <= now)
+                .order_by(col(OutboxMessage.id)).limit(limit)).all()
+        sent += await _send_batch(forum, transport, pending)
+        if len(pending) < limit:
+            break
+    return sent
+
+
+async def _send_batch(forum: Forum, transport: Transport, pending: Sequence[int | None]) -> int:
+    sent = 0
     for message_id in pending:
         with unit_of_work(forum.engine) as session:
             # FOR UPDATE SKIP LOCKED: with several processes on PostgreSQL, one of them sends each message; the

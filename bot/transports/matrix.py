@@ -126,7 +126,9 @@ class MatrixTransport(Transport):
         Path(self.config.store_path).mkdir(parents=True, exist_ok=True)
         self.client = AsyncClient(
             self.config.homeserver, self.config.user_id, store_path=self.config.store_path,
-            config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=True,
+            # store_sync_tokens off: the token lives in our database (`next_batch`, passed to the first sync), and
+            # nio would write it to its own store during every sync, before handing over the sync's events.
+            config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False,
                                      max_limit_exceeded=max_limit_exceeded, max_timeouts=max_timeouts,
                                      request_timeout=30, max_timeout_retry_wait_time=MAX_RECONNECT_WAIT))
         self.queue: asyncio.Queue[Work | None] = asyncio.Queue()
@@ -188,6 +190,7 @@ class MatrixTransport(Transport):
         self.client.add_response_callback(self._on_sync_error, SyncError)
         await self.login()
         token = self._get("next_batch")
+        self._saved_token = token
         self.accepting = token is not None
         first = await self.client.sync(timeout=0, since=token, full_state=True)
         if isinstance(first, SyncError):
@@ -211,6 +214,8 @@ class MatrixTransport(Transport):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self.tasks = []
+        with contextlib.suppress(Exception):
+            self._save_sync_token()  # the worker got through the queue: every event it covers was handled
         await self.client.close()
 
     async def _sync_loop(self) -> None:
@@ -237,6 +242,8 @@ class MatrixTransport(Transport):
                 self._sync_failed = None
 
     _sync_failed: str | None = None
+    _unsaved_token: str | None = None  # the latest sync's token, until `_save_sync_token` stores it
+    _saved_token: str | None = None
 
     async def _ticker(self) -> None:
         while True:
@@ -278,10 +285,12 @@ class MatrixTransport(Transport):
 
     async def _on_sync(self, response: SyncResponse) -> None:
         try:
-            token = response.next_batch
             left = list(response.rooms.leave)
             self.connected.set()
-            self.enqueue(lambda: self._after_sync(token, left))
+            if left:
+                self.enqueue(lambda: self._rooms_left(left))
+            # Saved once the worker has handled everything queued before it (see `_worker`), not now.
+            self._unsaved_token = response.next_batch or self._unsaved_token
         except Exception:
             log.exception("could not queue sync token")
 
@@ -304,6 +313,7 @@ class MatrixTransport(Transport):
             if self.queue.empty():
                 try:
                     await self._send_pending()
+                    self._save_sync_token()
                 except Exception:
                     log.exception("outbox pass failed")
                 if self.queue.empty():
@@ -316,11 +326,21 @@ class MatrixTransport(Transport):
     async def _send_pending(self) -> None:
         await drain_outbox(self.forum, self)
 
-    async def _after_sync(self, token: str, left: list[str]) -> None:
+    async def _rooms_left(self, left: list[str]) -> None:
         for room_id in left:
             bot_left(self.forum, NETWORK, room_id)
-        if token:
+
+    def _save_sync_token(self) -> None:
+        """Store the latest sync token, after the replies went out (it is off the reply's path).
+
+        Called when the queue is empty, i.e. every event of the syncs it covers has been handled (each one's
+        processed-event row is committed with its effects): a crash before this resumes from the previous token,
+        and the events seen again are recognised and skipped.
+        """
+        token = self._unsaved_token
+        if token and token != self._saved_token:
             self._set("next_batch", token)
+            self._saved_token = token
 
     async def _answer_invite(self, room_id: str, event: InviteMemberEvent) -> None:
         inviter = event.sender

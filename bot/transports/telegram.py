@@ -237,6 +237,7 @@ class TelegramTransport(Transport):
         except Exception:  # one update's failure never stops the others
             log.exception("telegram update %s failed", update.update_id)
         self._deliver_soon()
+        await asyncio.sleep(0)  # PTB takes the next update without yielding: let the delivery make progress
 
     def _deliver_soon(self) -> None:
         """Have the answers delivered in the background, so the next update is handled while they are sent.
