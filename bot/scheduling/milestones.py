@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, func, select
 
 from bot.config import Config
@@ -217,8 +217,12 @@ def _digest(session: Session, commitments: list[Commitment], start: datetime, en
     updates = session.exec(select(StatusUpdate).where(
         col(StatusUpdate.commitment_id).in_(ids), col(StatusUpdate.created_at) >= start,
         col(StatusUpdate.created_at) < end).order_by(col(StatusUpdate.id))).all()
-    milestones = session.exec(select(Milestone).where(col(Milestone.commitment_id).in_(ids))
-                              .order_by(col(Milestone.due), col(Milestone.id))).all()
+    # Only what the digest can show (done this week, open and due by the 30-day horizon), not the history.
+    milestones = session.exec(select(Milestone).where(
+        col(Milestone.commitment_id).in_(ids),
+        or_(and_(col(Milestone.done_at) >= start, col(Milestone.done_at) < end),
+            and_(col(Milestone.done_at).is_(None), col(Milestone.due) <= today + DUE_SOON)))
+        .order_by(col(Milestone.due), col(Milestone.id))).all()
     done = [m for m in milestones if m.done_at is not None and start <= m.done_at < end]
     soon = [m for m in milestones if m.done_at is None and today <= m.due <= today + DUE_SOON]
     late = [m for m in milestones if m.done_at is None and m.due < today]
