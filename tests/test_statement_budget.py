@@ -1,0 +1,19 @@
+"""Statements per command stay within budget and do not grow with history (an N+1 or a scan would show here).
+
+Counts, not times: the same on every machine. The budgets are today's counts; raise one only with a reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.statements import measure
+
+BUDGETS = {"first ballot": 15, "changed ballot": 14, "status update": 11, "/status": 15}
+
+
+async def test_everyday_commands_stay_within_their_statement_budget(tmp_path: Path) -> None:
+    counts = {name: len(statements) for name, statements in (await measure(tmp_path)).items()}
+    over = {name: (counts[name], budget) for name, budget in BUDGETS.items() if counts[name] > budget}
+    assert not over, f"statements (count, budget): {over}"
+    assert counts["first ballot, 15 ballots later"] == counts["first ballot"]
