@@ -58,25 +58,28 @@ def room_moved(forum: Forum, network: str, old_platform_id: str, new_platform_id
     of the several signals a platform gives of the same move, changes nothing. Returns the room's id, or None
     when no room is known by either id.
 
-    When a room already exists for the new id (the bot heard from the new chat before it learnt of the move),
-    the two are merged into the old room's row, which the history refers to: for each setting (purpose with its
-    group, language, time zone) the newer room's wins when it has one, being the later and deliberate choice;
-    their messages, minutes and last-seen links are joined; a message queued for both (the same idempotency key)
-    goes out once, and an introduction still queued in the new chat is dropped (the room was introduced before).
+    When a room exists for both ids (the bot heard from the new chat before it learnt of the move, or a message
+    written in the old chat before the move was handled after it), the two are merged into the older row, which
+    most of the history refers to, and that row takes the new id: for each setting (purpose with its group,
+    language, time zone) the younger room's wins when it has one, being the later and deliberate choice; their
+    messages, minutes and last-seen links are joined; a message queued for both (the same idempotency key) goes
+    out once, and an introduction the younger room still has queued is dropped (the room was introduced before).
     """
     with unit_of_work(forum.engine) as session:
         now = forum.clock.now()
         rooms = session.exec(select(Room).where(Room.network == network, col(Room.platform_room_id).in_(
             [old_platform_id, new_platform_id]))).all()
         by_id = {room.platform_room_id: room for room in rooms}
-        room, newer = by_id.get(old_platform_id), by_id.get(new_platform_id)
+        room, other = by_id.get(old_platform_id), by_id.get(new_platform_id)
         if room is None or old_platform_id == new_platform_id:
-            return newer.id if newer is not None else None
-        assert room.id is not None
+            return other.id if other is not None else None
         merged = None
-        if newer is not None:
-            merged = newer.id
-            _merge_into(session, now, room, newer)
+        if other is not None:
+            assert room.id is not None and other.id is not None
+            older, younger = (room, other) if room.id < other.id else (other, room)
+            merged = younger.id
+            _merge_into(session, now, older, younger)
+            room = older
         room.platform_room_id = new_platform_id
         if title:
             room.title = title
@@ -87,7 +90,7 @@ def room_moved(forum: Forum, network: str, old_platform_id: str, new_platform_id
 
 
 def _merge_into(session: Session, now: datetime, room: Room, newer: Room) -> None:
-    """Fold `newer` (a room made for the new id) into `room`, then delete it (see `room_moved`)."""
+    """Fold `newer` (the younger row) into `room`, then delete it (see `room_moved`)."""
     assert room.id is not None and newer.id is not None
     if newer.purpose is not None:
         room.purpose, room.group_id = newer.purpose, newer.group_id
@@ -117,7 +120,7 @@ def _merge_into(session: Session, now: datetime, room: Room, newer: Room) -> Non
         account.last_room_id = room.id
     session.flush()
     session.delete(newer)
-    session.flush()  # the new id is free for `room` (unique per network)
+    session.flush()  # both ids are free for `room` (unique per network)
 
 
 def _superseded(row: OutboxMessage, now: datetime, reason: str) -> None:

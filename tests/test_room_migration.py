@@ -131,6 +131,19 @@ def test_a_room_already_made_for_the_new_id_is_merged_into_the_old_one(forum: Fo
     assert room_moved(forum, NET, "-600", "-100600") == old_id and len(moves(forum)) == 1
 
 
+def test_a_room_made_again_for_the_old_id_joins_the_moved_room(forum: Forum) -> None:
+    room_id = make_room(forum, "-650", "Plenary", purpose="plenary")
+    assert room_moved(forum, NET, "-650", "-100650") == room_id
+    stale = make_room(forum, "-650", "Plenary")  # a message written before the move, handled after it
+    queue(forum, stale, "reply:telegram:m-650.7:0")
+    assert room_moved(forum, NET, "-650", "-100650") == room_id  # the older row stays, with its id
+    [room] = rooms(forum)
+    assert (room.id, room.platform_room_id, room.purpose) == (room_id, "-100650", "plenary")
+    with Session(forum.engine) as session:
+        assert session.exec(select(OutboxMessage)).one().room_id == room_id
+    assert [m and m["merged_room"] for m in moves(forum)] == [None, stale]
+
+
 async def test_the_group_someone_last_wrote_in_is_remembered(forum: Forum) -> None:
     def say(room: str, text: str, event: str) -> Incoming:
         return Incoming(network=NET, event_id=event, room_id=room, user_id="1006", handle="frank",

@@ -453,9 +453,14 @@ class TelegramTransport(Transport):
         else:
             raise DeliveryError("nowhere to deliver")
         payload = message.payload or {}
-        chat_id = self._moved.get(chat_id, chat_id)
+        moved_to = self._moved.get(chat_id)
+        if moved_to is not None and room is not None and (chat_id, moved_to, "") not in self._moves:
+            # a room still known by a group's old id (e.g. made again by a message written there before the
+            # upgrade, handled after): it joins the moved room after the drain
+            self._moves.append((chat_id, moved_to, ""))
         try:
-            return await self._send(int(chat_id), private, message.text, payload)
+            return await self._send(int(moved_to or chat_id), private, message.text, payload,
+                                    quote=moved_to is None)
         except Forbidden as exc:
             self._undeliverable(message, chat_id, room, str(exc))
             raise
@@ -486,12 +491,14 @@ class TelegramTransport(Transport):
             self._chat_moved(str(chat_id), str(new_chat_id))
             return await call(new_chat_id, True), new_chat_id
 
-    async def _send(self, chat_id: int, private: bool, text: str, payload: dict[str, Any]) -> str | None:
+    async def _send(self, chat_id: int, private: bool, text: str, payload: dict[str, Any],
+                    quote: bool = True) -> str | None:
+        """Send a message; `quote=False`: not as a reply (the message it answers is in a chat the group left)."""
         bot = self.app.bot
         markup = self.keyboard(payload.get("buttons"), private)
         reply_to = payload.get("reply_to")
         reply = (ReplyParameters(int(reply_to), allow_sending_without_reply=True)
-                 if reply_to and not private and str(reply_to).isdigit() else None)
+                 if quote and reply_to and not private and str(reply_to).isdigit() else None)
         attachment = payload.get("file")
         chunks = split_text(text)
         caption: str | None = None
