@@ -191,7 +191,7 @@ def cannot_write_privately(forum: Forum, network: str, person_id: int, platform_
         if room is None:
             account = session.exec(select(Account).where(
                 Account.person_id == person_id, Account.network == network, col(Account.last_room_id).is_not(None))
-                .order_by(col(Account.last_seen_at).desc())).first()
+                .order_by(col(Account.last_seen_at).desc().nulls_last())).first()
             room = session.get(Room, account.last_room_id) if account is not None else None
         person = session.get(Person, person_id)
         if room is None or person is None or room.is_private:

@@ -509,10 +509,10 @@ class TelegramTransport(Transport):
             final = index == len(chunks) - 1 and not attachment
 
             async def send_chunk(to: int, moved: bool, chunk: str = chunk, final: bool = final,
-                                 quote: ReplyParameters | None = reply if index == 0 else None) -> Message:
+                                 replying: ReplyParameters | None = reply if index == 0 else None) -> Message:
                 return await bot.send_message(to, html.escape(chunk, quote=False), parse_mode=ParseMode.HTML,
                                               reply_markup=markup if final else None,
-                                              reply_parameters=None if moved else quote)
+                                              reply_parameters=None if moved else replying)
 
             sent, chat_id = await self._following(chat_id, send_chunk)
             last_id = sent.message_id
