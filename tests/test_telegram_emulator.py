@@ -24,6 +24,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
+    ChatMigrated,
     Forbidden,
     NetworkError,
     RetryAfter,
@@ -37,6 +38,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    TypeHandler,
 )
 
 from tests.support.telegram_emulator import TelegramEmulator
@@ -311,6 +313,56 @@ async def test_group_membership_updates_and_leave_chat(emu: TelegramEmulator) ->
     assert member.status == "member"
     assert chat.title == "Club"
     assert seen == ["member", "left"]
+
+
+async def test_group_upgraded_to_a_supergroup(emu: TelegramEmulator) -> None:
+    lea = emu.user(1010, "Lea")
+    group = emu.group(-4518810793, "Club")
+    seen: list[tuple[str, int, int | None]] = []
+
+    async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.my_chat_member is not None:
+            seen.append(("member", update.my_chat_member.chat.id, None))
+        elif update.message is not None and update.message.migrate_to_chat_id is not None:
+            seen.append(("to", update.message.chat.id, update.message.migrate_to_chat_id))
+        elif update.message is not None and update.message.migrate_from_chat_id is not None:
+            assert update.message.sender_chat is not None and update.message.sender_chat.id == update.message.chat.id
+            seen.append(("from", update.message.chat.id, update.message.migrate_from_chat_id))
+
+    app = _app(emu)
+    app.add_handler(TypeHandler(Update, on_update), group=-1)
+    async with running(app):
+        supergroup = emu.migrate_to_supergroup(group, lea)
+        assert (supergroup.id, supergroup.type, supergroup.title) == (-1004518810793, "supergroup", "Club")
+        await emu.wait_for(lambda: len(seen) == 3, timeout=3)
+        with pytest.raises(ChatMigrated) as migrated:
+            await app.bot.send_message(group.id, "to the old group")
+        assert migrated.value.new_chat_id == supergroup.id
+        await app.bot.send_message(supergroup.id, "to the supergroup")
+        emu.migration_updates(group, lea, ["migrate_from"])  # a notice again: a new message
+        await emu.wait_for(lambda: len(seen) == 4, timeout=3)
+    assert seen == [("to", group.id, supergroup.id), ("from", supergroup.id, group.id),
+                    ("member", supergroup.id, None), ("from", supergroup.id, group.id)]
+    [failed] = emu.failed
+    assert (failed.status, failed.description) == (400, "Bad Request: group chat was upgraded to a supergroup chat")
+    assert [r.text for r in emu.messages_in(supergroup)] == ["to the supergroup"]
+    with pytest.raises(ValueError, match="not a group"):
+        emu.migrate_to_supergroup(group, lea)
+
+
+async def test_control_api_migrates_a_group(emu: TelegramEmulator) -> None:
+    emu.user(1011, "Max")
+    group = emu.group(-42, "Board")
+    async with aiohttp.ClientSession() as http:
+        body = {"chat_id": group.id, "user_id": 1011, "new_chat_id": -1009, "updates": ["migrate_to"]}
+        async with http.post(f"{emu.control_url}/migrate", json=body) as resp:
+            assert await resp.json() == {"new_chat_id": -1009}
+        async with http.post(f"{emu.control_url}/migrate", json=body) as resp:
+            assert resp.status == 400  # once only
+        async with http.post(f"{emu.base_url}{TOKEN}/sendMessage", json={"chat_id": -42, "text": "x"}) as resp:
+            assert await resp.json() == {"ok": False, "error_code": 400, "parameters": {"migrate_to_chat_id": -1009},
+                                         "description": "Bad Request: group chat was upgraded to a supergroup chat"}
+    assert emu.pending_updates() == 1
 
 
 async def test_duplicate_update_is_delivered_twice(emu: TelegramEmulator) -> None:

@@ -10,12 +10,13 @@ import pytest
 from sqlmodel import Session, select
 from telegram import BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
+from bot.config import Config
 from bot.i18n import Raw
 from bot.notify import Outbox
 from bot.people import grant, resolve, room_for
 from bot.storage.db import unit_of_work
 from bot.storage.tables import Application, OutboxMessage, Room
-from tests.support.telegram_bot import BOT_USERNAME, TelegramBot
+from tests.support.telegram_bot import BOT_USERNAME, TelegramBot, running_bot, telegram_forum
 from tests.support.telegram_emulator import Chat, TelegramEmulator
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.sqlite_only]
@@ -210,3 +211,25 @@ async def test_someone_who_never_started_the_bot_is_told_how(tg: TelegramBot, em
     assert [r.text for r in emu.messages_in(frank_dm)][-1] == (
         "Welcome! Your application A1 was accepted: you are now a member of the forum.")
     assert len(emu.messages_in(secretariat)) == 5  # + the new application; the notice was posted once
+
+
+async def test_the_open_a_private_chat_notice_survives_a_restart(config: Config, emu: TelegramEmulator,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    alice = emu.user(1001, "Alice", username="alice", language_code="en")
+    frank = emu.user(1006, "Frank", username="frank", language_code="en")
+    secretariat, open_data = emu.group(-100, "Secretariat"), emu.group(-200, "Open data")
+    forum = telegram_forum(config, emu)
+    try:
+        async with running_bot(forum, emu) as tg:
+            await tg.say(secretariat, alice, "/room secretariat")
+            await tg.say(secretariat, frank, "/apply I would like to join")  # frank has no private chat with the bot
+            await tg.say(open_data, frank, "/help")  # where he wrote last
+        async with running_bot(forum, emu) as tg:  # a new transport: what the last one remembered is gone
+            sent = await tg.say(secretariat, alice, "/accept A1")
+        assert [(r.chat_id, r.text) for r in sent] == [
+            (secretariat.id, "Application A1 accepted."),
+            (open_data.id, f"@frank, I cannot write to you in private yet: open https://t.me/{BOT_USERNAME} and "
+                           "press Start; I will then send you what I have for you.")]
+    finally:
+        forum.engine.dispose()

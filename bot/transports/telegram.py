@@ -17,7 +17,7 @@ import logging
 import re
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -39,14 +39,14 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, ChatMigrated, Forbidden
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import Forum
 from bot.config import Config
 from bot.handlers.help import command_menu
 from bot.i18n import fold
-from bot.membership import bot_joined, bot_left, button_refused, cannot_write_privately
+from bot.membership import bot_joined, bot_left, button_refused, cannot_write_privately, room_moved, wrote_in
 from bot.messages import Handled, Incoming
 from bot.scheduling.runner import DueScheduler
 from bot.storage.db import unit_of_work
@@ -172,7 +172,7 @@ class ButtonSigner:
 @dataclass
 class _Unreachable:
     person_id: int
-    chat_id: str
+    chat_id: str | None  # the group they last wrote in, if this process saw it (else the database knows)
     key: str
 
 
@@ -186,9 +186,12 @@ class TelegramTransport(Transport):
         self.app = app
         self.signer = ButtonSigner(forum, app.bot.token)
         self._drain_lock = asyncio.Lock()
-        self._last_group: OrderedDict[str, str] = OrderedDict()  # user id → the group they last wrote in
+        # user id → the group they last wrote in, and whether the database has it (see `_remember_group`)
+        self._last_group: OrderedDict[str, tuple[str, bool]] = OrderedDict()
         self._unreachable: list[_Unreachable] = []
         self._gone_rooms: list[str] = []
+        self._moved: dict[str, str] = {}  # a group's old chat id → its supergroup's (see `_chat_moved`)
+        self._moves: list[tuple[str, str, str]] = []  # moves learnt while sending, for the database after a drain
         self.handled = 0  # updates given to the core
         self.processed = 0  # updates finished, their answers delivered (tests wait on it)
         self._handed_over = 0  # updates finished, their answers queued for delivery
@@ -278,6 +281,12 @@ class TelegramTransport(Transport):
 
     async def _on_message(self, update: Update, message: Message) -> Handled | None:
         user, chat, text = message.from_user, message.chat, message.text
+        if message.migrate_to_chat_id is not None:  # in the group, now read-only: its supergroup's id
+            await self._on_migration(str(chat.id), str(message.migrate_to_chat_id), "")
+            return None
+        if message.migrate_from_chat_id is not None:  # the supergroup's first message: the group's id
+            await self._on_migration(str(message.migrate_from_chat_id), str(chat.id), chat.title or "")
+            return None
         if user is None or user.is_bot or text is None or self._addressed_elsewhere(text):
             return None
         # A message is identified by its chat and message id, which Telegram never reuses; update ids are not
@@ -287,13 +296,16 @@ class TelegramTransport(Transport):
     async def _handle(self, user: User, chat: Chat, event_id: str, text: str, message_id: str | None) -> Handled:
         """One message or button press, as the core's Incoming."""
         private = chat.type == ChatType.PRIVATE
-        if not private:
-            self._remember_group(str(user.id), str(chat.id))
         handled = await self.forum.handle(Incoming(
             network=NETWORK, event_id=event_id, room_id=str(chat.id), room_title="" if private else (chat.title or ""),
             is_private=private, user_id=str(user.id), handle=user.username, display_name=user.full_name,
             locale_hint=user.language_code, message_id=message_id, text=text))
         self.handled += 1
+        if not private:
+            try:
+                self._remember_group(str(user.id), str(chat.id))
+            except Exception:  # only a notice's destination: never the message's handling
+                log.exception("could not remember where %s wrote", user.id)
         return handled
 
     async def _on_press(self, update: Update, query: CallbackQuery) -> None:
@@ -344,13 +356,31 @@ class TelegramTransport(Transport):
         was = change.old_chat_member.status in ("member", "administrator", "creator", "restricted")
         now = change.new_chat_member.status in ("member", "administrator", "creator", "restricted")
         if now and not was:
-            bot_joined(self.forum, NETWORK, str(chat.id), chat.title or "", f"u{update.update_id}")
+            # An upgrade to a supergroup also "adds" the bot to the supergroup: a room known there is not greeted.
+            bot_joined(self.forum, NETWORK, str(chat.id), chat.title or "", f"u{update.update_id}",
+                       known_quietly=True)
         elif was and not now:
             bot_left(self.forum, NETWORK, str(chat.id))
 
+    async def _on_migration(self, old_chat_id: str, new_chat_id: str, title: str) -> None:
+        """A group upgraded to a supergroup (either of its two service messages, in any order, maybe again)."""
+        self._moved[old_chat_id] = new_chat_id
+        async with self._drain_lock:  # no delivery holds the room's messages while they are moved
+            room_moved(self.forum, NETWORK, old_chat_id, new_chat_id, title)
+
+    def _chat_moved(self, old_chat_id: str, new_chat_id: str) -> None:
+        """A send learnt that a group became a supergroup: what follows goes there; the room follows after the
+        drain (its messages are being sent: they are not moved under the delivery's feet)."""
+        self._moved[old_chat_id] = new_chat_id
+        self._moves.append((old_chat_id, new_chat_id, ""))
+
     def _remember_group(self, user_id: str, chat_id: str) -> None:
-        """Where to tell someone that they must open a private chat first, should a private message fail."""
-        self._last_group[user_id] = chat_id
+        """Where to tell someone that they must open a private chat first, should a private message fail.
+
+        Kept here and, once per change, in the database (`wrote_in`), which a restart does not forget."""
+        known = self._last_group.get(user_id)
+        saved = known == (chat_id, True) or wrote_in(self.forum, NETWORK, user_id, chat_id)
+        self._last_group[user_id] = (chat_id, saved)
         self._last_group.move_to_end(user_id)
         while len(self._last_group) > 10_000:
             self._last_group.popitem(last=False)
@@ -373,6 +403,13 @@ class TelegramTransport(Transport):
 
     def _after_drain(self) -> bool:
         queued = False
+        moves, self._moves = self._moves, []
+        for old_chat_id, new_chat_id, title in moves:
+            try:
+                room_moved(self.forum, NETWORK, old_chat_id, new_chat_id, title)
+            except Exception:  # e.g. a database hiccup: sends already go to the new id; tried again next drain
+                log.exception("room %s could not follow its chat to %s", old_chat_id, new_chat_id)
+                self._moves.append((old_chat_id, new_chat_id, title))
         for room_id in self._gone_rooms:
             bot_left(self.forum, NETWORK, room_id)
         self._gone_rooms.clear()
@@ -416,8 +453,14 @@ class TelegramTransport(Transport):
         else:
             raise DeliveryError("nowhere to deliver")
         payload = message.payload or {}
+        moved_to = self._moved.get(chat_id)
+        if moved_to is not None and room is not None and (chat_id, moved_to, "") not in self._moves:
+            # a room still known by a group's old id (e.g. made again by a message written there before the
+            # upgrade, handled after): it joins the moved room after the drain
+            self._moves.append((chat_id, moved_to, ""))
         try:
-            return await self._send(int(chat_id), private, message.text, payload)
+            return await self._send(int(moved_to or chat_id), private, message.text, payload,
+                                    quote=moved_to is None)
         except Forbidden as exc:
             self._undeliverable(message, chat_id, room, str(exc))
             raise
@@ -431,16 +474,31 @@ class TelegramTransport(Transport):
             if "kicked" in reason or "not a member" in reason:
                 self._gone_rooms.append(room.platform_room_id)
             return
-        origin = self._last_group.get(chat_id)  # a private chat's id is the person's user id
-        if message.person_id is not None and origin is not None:
+        known = self._last_group.get(chat_id)  # a private chat's id is the person's user id
+        origin = self._moved.get(known[0], known[0]) if known else None
+        if message.person_id is not None:
             self._unreachable.append(_Unreachable(message.person_id, origin, message.key))
 
-    async def _send(self, chat_id: int, private: bool, text: str, payload: dict[str, Any]) -> str | None:
+    async def _following(self, chat_id: int, call: Callable[[int, bool], Awaitable[Message]]) -> tuple[Message, int]:
+        """One API call to a chat, `call(chat_id, moved)`; a group upgraded to a supergroup since gets it at its
+        new id (`moved`: a message of the old chat cannot be quoted there). Returns the message and the chat id
+        to use for the rest of the message, so that a message cut in chunks is neither lost nor sent twice."""
+        try:
+            return await call(chat_id, False), chat_id
+        except ChatMigrated as exc:
+            new_chat_id = int(exc.new_chat_id)
+            log.info("telegram chat %s became %s", chat_id, new_chat_id)
+            self._chat_moved(str(chat_id), str(new_chat_id))
+            return await call(new_chat_id, True), new_chat_id
+
+    async def _send(self, chat_id: int, private: bool, text: str, payload: dict[str, Any],
+                    quote: bool = True) -> str | None:
+        """Send a message; `quote=False`: not as a reply (the message it answers is in a chat the group left)."""
         bot = self.app.bot
         markup = self.keyboard(payload.get("buttons"), private)
         reply_to = payload.get("reply_to")
         reply = (ReplyParameters(int(reply_to), allow_sending_without_reply=True)
-                 if reply_to and not private and str(reply_to).isdigit() else None)
+                 if quote and reply_to and not private and str(reply_to).isdigit() else None)
         attachment = payload.get("file")
         chunks = split_text(text)
         caption: str | None = None
@@ -449,18 +507,27 @@ class TelegramTransport(Transport):
         last_id: int | None = None
         for index, chunk in enumerate(chunks):
             final = index == len(chunks) - 1 and not attachment
-            sent = await bot.send_message(chat_id, html.escape(chunk, quote=False), parse_mode=ParseMode.HTML,
-                                          reply_markup=markup if final else None,
-                                          reply_parameters=reply if index == 0 else None)
+
+            async def send_chunk(to: int, moved: bool, chunk: str = chunk, final: bool = final,
+                                 replying: ReplyParameters | None = reply if index == 0 else None) -> Message:
+                return await bot.send_message(to, html.escape(chunk, quote=False), parse_mode=ParseMode.HTML,
+                                              reply_markup=markup if final else None,
+                                              reply_parameters=None if moved else replying)
+
+            sent, chat_id = await self._following(chat_id, send_chunk)
             last_id = sent.message_id
         if attachment:
             content = attachment["content"]
             data = content.encode() if isinstance(content, str) else bytes(content)
-            document = InputFile(data, filename=str(attachment.get("name") or "file"))
-            sent = await bot.send_document(chat_id, document,
-                                           caption=html.escape(caption, quote=False) if caption else None,
-                                           parse_mode=ParseMode.HTML if caption else None, reply_markup=markup,
-                                           reply_parameters=reply if not chunks else None)
+            name = str(attachment.get("name") or "file")
+
+            async def send_file(to: int, moved: bool) -> Message:
+                return await bot.send_document(to, InputFile(data, filename=name),
+                                               caption=html.escape(caption, quote=False) if caption else None,
+                                               parse_mode=ParseMode.HTML if caption else None, reply_markup=markup,
+                                               reply_parameters=None if moved or chunks else reply)
+
+            sent, chat_id = await self._following(chat_id, send_file)
             last_id = sent.message_id
         return str(last_id) if last_id is not None else None
 

@@ -78,25 +78,37 @@ def telegram_config(config: Config, emu: TelegramEmulator, **changes: object) ->
     return replace(config, telegram=telegram, admins={"telegram": ("@alice",)}, **changes)  # type: ignore[arg-type]
 
 
+def telegram_forum(config: Config, emu: TelegramEmulator, start: datetime = START) -> Forum:
+    """The forum on a simulated clock, configured for the emulator (dispose of its engine when done)."""
+    return Forum(telegram_config(config, emu), SimulatedClock(start), migrate=False)
+
+
 @asynccontextmanager
 async def telegram_bot(config: Config, emu: TelegramEmulator, start: datetime = START) -> AsyncIterator[TelegramBot]:
     """The forum on a simulated clock, its Telegram transport polling the emulator."""
-    forum = Forum(telegram_config(config, emu), SimulatedClock(start), migrate=False)
+    forum = telegram_forum(config, emu, start)
+    try:
+        async with running_bot(forum, emu) as bot:
+            yield bot
+    finally:
+        forum.engine.dispose()
+
+
+@asynccontextmanager
+async def running_bot(forum: Forum, emu: TelegramEmulator) -> AsyncIterator[TelegramBot]:
+    """A Telegram transport for `forum`, polling the emulator until the block ends (a new one is a restart)."""
     # No pacing in tests (the emulator does not limit), but 429s are retried as in production.
     app = build_application(forum.config, AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3))
     transport = TelegramTransport(forum, app)
     transport.install()
-    try:
-        async with app:
-            await transport.set_commands()
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(timeout=1, poll_interval=0, allowed_updates=Update.ALL_TYPES)
-            try:
-                yield TelegramBot(forum, transport, emu)
-            finally:
-                await app.updater.stop()
-                await app.stop()
-                await transport.flush()
-    finally:
-        forum.engine.dispose()
+    async with app:
+        await transport.set_commands()
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(timeout=1, poll_interval=0, allowed_updates=Update.ALL_TYPES)
+        try:
+            yield TelegramBot(forum, transport, emu)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await transport.flush()

@@ -44,6 +44,9 @@ and serves until SIGINT/SIGTERM or ``POST /_control/shutdown``.  Control API (JS
 * ``POST /_control/press`` ``{"chat_id", "user_id", "message_id", "data", "token"?}`` ->
   ``{"callback_query_id"}``
 * ``POST /_control/fail`` ``{"method", "status"?, "retry_after"?, "times"?, "description"?}``
+* ``POST /_control/migrate`` ``{"chat_id", "user_id", "new_chat_id"?, "updates"?, "token"?}`` ->
+  ``{"new_chat_id"}``: the group becomes a supergroup (see ``TelegramEmulator.migrate_to_supergroup``);
+  the old id then answers every call with 400 and ``parameters.migrate_to_chat_id``
 * ``GET /_control/sent?since=N&chat_id=C`` -> ``{"total", "next", "sent": [records]}``
   (records as :class:`SentRecord` without document bytes; ``document_size`` instead)
 * ``GET /_control/failed?since=N``, ``GET /_control/callback_answers?since=N`` (same shape)
@@ -83,6 +86,10 @@ MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+MIGRATION_UPDATES = ("migrate_to", "migrate_from", "my_chat_member")
+MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
+# Telegram's sender of messages sent "on behalf of" a group, e.g. the supergroup's migrate_from_chat_id message
+GROUP_ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a specified old content and reply markup of the message"
@@ -540,6 +547,7 @@ class TelegramEmulator:
         self._chats: dict[int, Chat] = {}
         self._members: dict[tuple[int, int], str] = {}
         self._blocked: set[tuple[int, int]] = set()
+        self._migrated: dict[int, int] = {}  # a group upgraded to a supergroup → the supergroup's id
         self._messages: dict[tuple[int, int], JSONDict] = {}
         self._next_message_id: dict[int, int] = {}
         self._callback_queries: dict[str, JSONDict] = {}
@@ -835,6 +843,79 @@ class TelegramEmulator:
         message["left_chat_participant"] = bot.user.to_dict()
         self._store(message)
         ids.append(self.push_raw_update({"message": message}, token=token))
+        return ids
+
+    def migrate_to_supergroup(
+        self,
+        group: Chat | int,
+        by_user: User | int,
+        new_id: int | None = None,
+        *,
+        updates: Iterable[str] = MIGRATION_UPDATES,
+        token: str | None = None,
+    ) -> Chat:
+        """Upgrade a group to a supergroup with a new id (default ``-100<id>``); returns the supergroup.
+
+        Members (the bots included) keep their status there. From now on, any call naming the old chat
+        answers 400 with ``parameters.migrate_to_chat_id``, as Telegram does (python-telegram-bot raises
+        ``ChatMigrated``). ``updates`` says which of Telegram's updates are queued, in that order (see
+        :meth:`migration_updates`); Telegram's own order is not documented.
+        """
+        old = self._chat(group)
+        if old.type != "group" or old.id in self._migrated:
+            raise ValueError(f"chat {old.id} is not a group that can be upgraded")
+        new_id = new_id if new_id is not None else int(f"-100{abs(old.id)}")
+        if new_id in self._chats:
+            raise ValueError(f"chat {new_id} exists already")
+        chat = Chat(new_id, "supergroup", title=old.title, username=old.username)
+        self._chats[new_id] = chat
+        for (chat_id, user_id), status in list(self._members.items()):
+            if chat_id == old.id:
+                self._members[(new_id, user_id)] = status
+        self._migrated[old.id] = new_id
+        self.migration_updates(old, by_user, updates, token=token)
+        return chat
+
+    def migration_updates(
+        self,
+        group: Chat | int,
+        by_user: User | int,
+        updates: Iterable[str] = MIGRATION_UPDATES,
+        *,
+        token: str | None = None,
+    ) -> list[int]:
+        """Queue the updates of an upgrade done by :meth:`migrate_to_supergroup` (again, or late).
+
+        ``migrate_to``: a service message in the old group, from ``by_user``, with ``migrate_to_chat_id``;
+        ``migrate_from``: the supergroup's first message, from GroupAnonymousBot on behalf of the chat, with
+        ``migrate_from_chat_id``; ``my_chat_member``: the bot "added" to the supergroup (left -> its status).
+        Each call makes new messages with new update ids, as a second upgrade notice would be.
+        """
+        bot = self._bot(token)
+        old = self._chat(group)
+        new = self._chats[self._migrated[old.id]]
+        ids = []
+        for kind in updates:
+            if kind == "migrate_to":
+                message = self._new_user_message(old, by_user)
+                message["migrate_to_chat_id"] = new.id
+            elif kind == "migrate_from":
+                message = {
+                    "message_id": self._next_id(new.id),
+                    "from": dict(GROUP_ANONYMOUS_BOT),
+                    "sender_chat": new.to_dict(),
+                    "chat": new.to_dict(),
+                    "date": int(time.time()),
+                    "migrate_from_chat_id": old.id,
+                }
+            elif kind == "my_chat_member":
+                status = self._members.get((new.id, bot.user.id), "member")
+                ids.append(self._queue_my_chat_member(bot, new, by_user, "left", status))
+                continue
+            else:
+                raise ValueError(f"unknown migration update {kind!r} (expected one of {MIGRATION_UPDATES})")
+            self._store(message)
+            ids.append(self.push_raw_update({"message": message}, token=bot.token))
         return ids
 
     def pending_updates(self, token: str | None = None) -> int:
@@ -1234,6 +1315,8 @@ class TelegramEmulator:
                 chat = None
         if chat is None:
             raise _bad_request("chat not found")
+        if chat.id in self._migrated:
+            raise TelegramAPIError(400, MIGRATED, {"migrate_to_chat_id": self._migrated[chat.id]})
         return chat
 
     def _check_can_write(self, bot: _BotState, chat: Chat) -> None:
@@ -1656,6 +1739,7 @@ class _ControlAPI:
         router.add_post("/_control/raw_updates", self.raw_updates)
         router.add_post("/_control/press", self.press)
         router.add_post("/_control/fail", self.fail)
+        router.add_post("/_control/migrate", self.migrate)
         router.add_get("/_control/sent", self.sent)
         router.add_get("/_control/failed", self.failed)
         router.add_get("/_control/callback_answers", self.callback_answers)
@@ -1751,6 +1835,20 @@ class _ControlAPI:
             token=body.get("token"),
         )
         return web.json_response({"ok": True})
+
+    async def migrate(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        try:
+            chat = self.emu.migrate_to_supergroup(
+                int(body["chat_id"]),
+                int(body["user_id"]),
+                int(body["new_chat_id"]) if body.get("new_chat_id") is not None else None,
+                updates=body.get("updates", MIGRATION_UPDATES),
+                token=body.get("token"),
+            )
+        except (KeyError, ValueError) as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from exc
+        return web.json_response({"new_chat_id": chat.id})
 
     @staticmethod
     def _page(request: web.Request, records: list[Any]) -> web.Response:

@@ -21,7 +21,10 @@ class Person(SQLModel, table=True):
 
 
 class Account(SQLModel, table=True):
-    """A person's identity on one network; `platform_user_id` is empty until they first write."""
+    """A person's identity on one network; `platform_user_id` is empty until they first write.
+
+    `last_room_id` is the group room they last wrote in on that network: where to tell them that a private
+    message cannot reach them (e.g. on Telegram, until they open a private chat with the bot)."""
 
     __table_args__ = (
         UniqueConstraint("network", "platform_user_id"),
@@ -34,6 +37,7 @@ class Account(SQLModel, table=True):
     platform_user_id: str | None = None
     handle: str | None = None
     last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_room_id: int | None = Field(default=None, foreign_key="room.id")
 
 
 class WorkingGroup(SQLModel, table=True):

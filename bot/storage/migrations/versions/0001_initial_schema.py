@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 09:50:59.621797
+Create Date: 2026-11-27 10:16:00.061632
 """
 from collections.abc import Sequence
 
@@ -58,21 +58,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('slug')
     )
-    op.create_table('account',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('network', sa.String(), nullable=False),
-    sa.Column('platform_user_id', sa.String(), nullable=True),
-    sa.Column('handle', sa.String(), nullable=True),
-    sa.Column('last_seen_at', bot.storage.types.UTCDateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('network', 'platform_user_id')
-    )
-    with op.batch_alter_table('account', schema=None) as batch_op:
-        batch_op.create_index('ix_account_handle', ['network', 'handle'], unique=False)
-        batch_op.create_index(batch_op.f('ix_account_person_id'), ['person_id'], unique=False)
-
     op.create_table('application',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -201,6 +186,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('room', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_room_purpose'), ['purpose'], unique=False)
+
+    op.create_table('account',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('network', sa.String(), nullable=False),
+    sa.Column('platform_user_id', sa.String(), nullable=True),
+    sa.Column('handle', sa.String(), nullable=True),
+    sa.Column('last_seen_at', bot.storage.types.UTCDateTime(), nullable=True),
+    sa.Column('last_room_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['last_room_id'], ['room.id'], ),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('network', 'platform_user_id')
+    )
+    with op.batch_alter_table('account', schema=None) as batch_op:
+        batch_op.create_index('ix_account_handle', ['network', 'handle'], unique=False)
+        batch_op.create_index(batch_op.f('ix_account_person_id'), ['person_id'], unique=False)
 
     op.create_table('agenda_item',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -513,6 +515,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agenda_item_meeting_id'))
 
     op.drop_table('agenda_item')
+    with op.batch_alter_table('account', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_account_person_id'))
+        batch_op.drop_index('ix_account_handle')
+
+    op.drop_table('account')
     with op.batch_alter_table('room', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_room_purpose'))
 
@@ -544,11 +551,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_application_status'))
 
     op.drop_table('application')
-    with op.batch_alter_table('account', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_account_person_id'))
-        batch_op.drop_index('ix_account_handle')
-
-    op.drop_table('account')
     op.drop_table('working_group')
     with op.batch_alter_table('processed_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_processed_event_at'))
