@@ -90,6 +90,7 @@ class MatrixConfig:
     store_path: str = "matrix-store"
     allowed_inviters: tuple[str, ...] = ()
     trust: str = "tofu"
+    trusted_devices: tuple[str, ...] = ()  # "@user:server DEVICEID": with trust = "none", the only devices given keys
 
     @property
     def enabled(self) -> bool:
@@ -220,7 +221,7 @@ KNOWN_KEYS = {
     "housekeeping.": {"processed_event_retention"},
     "telegram.": {"token", "base_url", "base_file_url", "webhook_url", "webhook_listen", "webhook_port"},
     "matrix.": {"homeserver", "user_id", "password", "access_token", "device_name", "store_path",
-                "allowed_inviters", "trust"},
+                "allowed_inviters", "trust", "trusted_devices"},
 }
 
 
@@ -294,6 +295,8 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
         allowed_inviters=_get(mx, "allowed_inviters", "matrix.", _strings,
                               'a list like ["@alice:example.org", ":example.org"]', ()),
         trust=_get(mx, "trust", "matrix.", _trust, '"tofu" or "none"', "tofu"),
+        trusted_devices=_get(mx, "trusted_devices", "matrix.", _devices,
+                             'a list like ["@alice:example.org ABCDEFGHIJ"] (user id, a space, device id)', ()),
     )
     if mx and matrix.homeserver and not matrix.user_id:
         raise ConfigError("matrix.user_id", "a user id like @forum-bot:example.org when matrix.homeserver is set")
@@ -313,6 +316,18 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
         ballot_key_file=_get(data, "ballot_key_file", "", _string, "the path of a file holding the ballot key", ""),
         source=source,
     )
+
+
+def _devices(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ValueError
+    devices = []
+    for item in value:
+        parts = str(item).split()
+        if len(parts) != 2 or not parts[0].startswith("@") or ":" not in parts[0]:
+            raise ValueError
+        devices.append(f"{parts[0]} {parts[1]}")
+    return tuple(devices)
 
 
 def _trust(value: Any) -> str:

@@ -47,6 +47,7 @@ def test_secrets_come_from_the_environment() -> None:
      "at least 2d"),
     ({"ballot_key_file": 7}, "ballot_key_file", "the path of a file"),
     ({"matrix": {"homeserver": "http://x"}}, "matrix.user_id", "a user id"),
+    ({"matrix": {"trusted_devices": ["ABCDEFGHIJ"]}}, "matrix.trusted_devices", "user id, a space, device id"),
 ])
 def test_wrong_settings_name_the_key(data: dict[str, object], key: str, expected: str) -> None:
     with pytest.raises(ConfigError) as info:
@@ -72,3 +73,9 @@ def test_cli_reports_broken_toml(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "expected valid TOML" in result.stderr
+
+
+def test_trusted_devices_are_read_as_user_and_device() -> None:
+    config = parse_config({"matrix": {"trust": "none", "trusted_devices": ["@alice:example.org   ABCDEFGHIJ"]}}, {})
+    assert config.matrix.trust == "none"
+    assert config.matrix.trusted_devices == ("@alice:example.org ABCDEFGHIJ",)

@@ -4,6 +4,7 @@ cannot read a message."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from sqlmodel import Session, select
 from bot.config import Config
 from bot.storage.state import get_state
 from bot.storage.tables import OutboxMessage
-from tests.matrix_support import Member, bot_config, start_bot
+from tests.matrix_support import Member, bot_config, start_bot, until
 from tests.support.synapse import SynapseServer
 
 pytestmark = pytest.mark.sqlite_only
@@ -77,3 +78,32 @@ async def test_an_unreadable_message_is_answered_in_plain_words_once(synapse: Sy
     finally:
         await bot.transport.stop()
         await alice.close()
+
+
+async def test_trust_none_gives_room_keys_only_to_listed_devices(synapse: SynapseServer, config: Config,
+                                                                tmp_path: Path) -> None:
+    alice = await Member.create(synapse, "alice", tmp_path / "alice")
+    bob = await Member.create(synapse, "bob", tmp_path / "bob")
+    base = bot_config(config, synapse, tmp_path / "bot")
+    listed = (f"{alice.user_id} {alice.client.device_id}",)
+    bot = await start_bot(replace(base, matrix=replace(base.matrix, trust="none", trusted_devices=listed)))
+    try:
+        room = await alice.create_room([bot.user_id, bob.user_id], encrypted=True, name="listed devices")
+        await alice.expect(bot.user_id, "bot du forum", room)  # alice's device is listed: she reads it
+        await until(lambda: bob.user_id in alice.client.rooms[room].users
+                    and not alice.client.rooms[room].users[bob.user_id].invited, "bob in the room")
+        mark_alice, mark_bob = alice.mark(), bob.mark()
+        await alice.say(room, "!whoami")
+        await alice.expect(bot.user_id, "rôle", room, after=mark_alice)
+        # bob's device is not listed: the answer reaches him, but without the key to read it
+        unreadable = await until(lambda: [s for s in bob.seen[mark_bob:] if s.event.sender == bot.user_id
+                                          and isinstance(s.event, MegolmEvent)], "the bot's answer at bob's")
+        assert unreadable
+        assert not [s for s in bob.seen[mark_bob:] if s.event.sender == bot.user_id
+                    and not isinstance(s.event, MegolmEvent)]
+        device = bot.transport.client.device_store[bob.user_id][bob.client.device_id]
+        assert device.blacklisted and not device.verified
+    finally:
+        await bot.transport.stop()
+        await alice.close()
+        await bob.close()

@@ -522,13 +522,30 @@ class MatrixTransport(Transport):
             _check(await self.client.keys_query(), "keys query")
 
     def _trust_members(self, room: MatrixRoom) -> None:
-        """Trust on first use: a member's devices seen for the first time are trusted."""
-        if self.config.trust != "tofu" or self.client.olm is None:
+        """Decide, before sharing a room key, which members' devices get it.
+
+        "tofu": a device seen for the first time is trusted (unless blacklisted). "none": only the devices listed in
+        `trusted_devices` are; every other one is blacklisted, so it gets no key and cannot read the bot's messages
+        (sending with `ignore_unverified_devices` would otherwise give it the key all the same).
+        """
+        if self.client.olm is None:
             return
+        listed = set(self.config.trusted_devices)
         for user_id in room.users:
             for device in self.client.device_store.active_user_devices(user_id):
-                if not device.verified and not device.blacklisted:
-                    self.client.verify_device(device)
+                if self.config.trust == "tofu":
+                    if not device.verified and not device.blacklisted:
+                        self.client.verify_device(device)
+                elif f"{user_id} {device.id}" in listed:
+                    if device.blacklisted:
+                        self.client.unblacklist_device(device)
+                    if not device.verified:
+                        self.client.verify_device(device)
+                else:
+                    if device.verified:
+                        self.client.unverify_device(device)
+                    if not device.blacklisted:
+                        self.client.blacklist_device(device)
 
     async def _wait_for_room(self, room_id: str, member: str | None = None) -> None:
         """A room just made (or joined) is known to nio only after a sync: wait for it, bounded.
