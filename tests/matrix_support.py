@@ -157,6 +157,12 @@ class Member:
     def mark(self) -> int:
         return len(self.seen)
 
+    async def ask(self, room_id: str, text: str, sender: str, contains: str) -> Seen:
+        """Say `text` in the room and wait for `sender`'s answer containing `contains`."""
+        mark = self.mark()
+        await self.say(room_id, text)
+        return await self.expect(sender, contains, room_id, after=mark)
+
 
 @dataclass
 class Bot:

@@ -36,16 +36,10 @@ async def test_calendar_file_can_be_downloaded_and_read(synapse: SynapseServer, 
     try:
         room = await alice.create_room([bot.user_id], encrypted=encrypted, name="secrétariat")
         await alice.expect(bot.user_id, "bot du forum", room)
+        await alice.ask(room, "!lang en", bot.user_id, "English")
+        await alice.ask(room, "!meeting plan plenary 2031-06-12 10:00 CESE, Paris", bot.user_id, "S1")
         mark = alice.mark()
-        await alice.say(room, "!lang en")
-        await alice.expect(bot.user_id, "English", room, after=mark)
-        mark = alice.mark()
-        await alice.say(room, "!meeting plan plenary 2031-06-12 10:00 CESE, Paris")
-        await alice.expect(bot.user_id, "S1", room, after=mark)
-
-        mark = alice.mark()
-        await alice.say(room, "!calendar")
-        await alice.expect(bot.user_id, "calendar", room, after=mark)
+        await alice.ask(room, "!calendar", bot.user_id, "calendar")
         found = await until(lambda: files_from(alice, bot.user_id, room, mark), "the calendar file")
         content = found[0].content
         assert content["body"] == "forum-calendar.ics"
