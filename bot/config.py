@@ -63,6 +63,15 @@ class HousekeepingConfig:
 
 
 @dataclass(frozen=True)
+class LeadershipConfig:
+    """Several `forum-bot run` processes on one PostgreSQL database: one of them receives each network's events, the
+    others stand by (bot/leadership.py)."""
+
+    retry_seconds: float = 5.0  # how often a standby tries to become the receiver
+    check_seconds: float = 1.0  # how often the receiver makes sure it still holds its lock
+
+
+@dataclass(frozen=True)
 class TelegramConfig:
     """Telegram network settings; the token normally comes from FORUMBOT_TELEGRAM_TOKEN."""
 
@@ -110,6 +119,7 @@ class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     matrix: MatrixConfig = field(default_factory=MatrixConfig)
     housekeeping: HousekeepingConfig = field(default_factory=HousekeepingConfig)
+    leadership: LeadershipConfig = field(default_factory=LeadershipConfig)
     # The secret-ballot key (bot/ballot_key.py): FORUMBOT_BALLOT_KEY, else read from `ballot_key_file`, else (a
     # SQLite database) generated beside the database. `Forum` fills `ballot_key` with the key it resolved.
     ballot_key: str = ""
@@ -197,6 +207,14 @@ def _retention(value: Any) -> timedelta:
     return duration
 
 
+def _seconds(value: Any) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise TypeError
+    if not 0 < value <= 3600:
+        raise ValueError
+    return float(value)
+
+
 def _ballot_key(value: str) -> str:
     if len(value.strip()) < MIN_BALLOT_KEY_LENGTH:
         raise ConfigError(BALLOT_KEY_ENV, f"a random string of at least {MIN_BALLOT_KEY_LENGTH} characters "
@@ -213,12 +231,13 @@ def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 KNOWN_KEYS = {
     "": {"database_url", "timezone", "default_language", "admins", "reminders", "cadence", "telegram",
-         "matrix", "housekeeping", "ballot_key_file"},
+         "matrix", "housekeeping", "leadership", "ballot_key_file"},
     "reminders.": {"meeting_lead_times", "vote_reminder_before", "overdue_digest_every",
                    "weekly_digest_every", "mandate_warning_before"},
     "cadence.": {"group_period_months", "plenary_period_months", "plenary_start_month",
                  "second_reminder_before_end"},
     "housekeeping.": {"processed_event_retention"},
+    "leadership.": {"retry_seconds", "check_seconds"},
     "telegram.": {"token", "base_url", "base_file_url", "webhook_url", "webhook_listen", "webhook_port"},
     "matrix.": {"homeserver", "user_id", "password", "access_token", "device_name", "store_path",
                 "allowed_inviters", "trust", "trusted_devices"},
@@ -272,6 +291,14 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
                                        'a duration of at least 2d like "90d"',
                                        HousekeepingConfig().processed_event_retention),
     )
+    ld = _section(data, "leadership")
+    _reject_unknown(ld, "leadership.")
+    leadership = LeadershipConfig(
+        retry_seconds=_get(ld, "retry_seconds", "leadership.", _seconds, "a number of seconds like 5",
+                           LeadershipConfig().retry_seconds),
+        check_seconds=_get(ld, "check_seconds", "leadership.", _seconds, "a number of seconds like 1",
+                           LeadershipConfig().check_seconds),
+    )
     tg = _section(data, "telegram")
     _reject_unknown(tg, "telegram.")
     telegram = TelegramConfig(
@@ -312,6 +339,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
         telegram=telegram,
         matrix=matrix,
         housekeeping=housekeeping,
+        leadership=leadership,
         ballot_key=_ballot_key(env[BALLOT_KEY_ENV]) if env.get(BALLOT_KEY_ENV) else "",
         ballot_key_file=_get(data, "ballot_key_file", "", _string, "the path of a file holding the ballot key", ""),
         source=source,

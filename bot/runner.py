@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from importlib import resources
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.app import Forum
 from bot.clock import RealClock, SimulatedClock
 from bot.config import Config
+from bot.leadership import LeaderLock, Turns, receiver_key, until_stopped
 from bot.transports.console import run_interactive, run_script
+
+if TYPE_CHECKING:
+    from bot.scheduling.runner import DueScheduler
 
 log = logging.getLogger("forumbot")
 
@@ -46,16 +54,142 @@ async def run(config: Config, demo: bool = True) -> int:
     scheduler = DueScheduler(forum)
     tasks: list[asyncio.Task[None]] = []
     if config.telegram.enabled:
-        from bot.transports.telegram import run_telegram
-
-        tasks.append(asyncio.create_task(run_telegram(forum, scheduler)))
+        tasks.append(asyncio.create_task(receive_telegram(forum, scheduler)))
     if config.matrix.enabled:
-        from bot.transports.matrix import run_matrix
-
-        tasks.append(asyncio.create_task(run_matrix(forum, scheduler)))
+        tasks.append(asyncio.create_task(receive_matrix(forum, scheduler)))
     scheduler.start()
     try:
         await asyncio.gather(*tasks)
     finally:
         scheduler.shutdown()
     return 0
+
+
+# ------------------------------------------------------------------------------ one receiver per network
+
+def leader_lock(forum: Forum, network: str, identity: str) -> LeaderLock | None:
+    """On PostgreSQL, the lock a process holds while it receives for `network` (bot/leadership.py); on SQLite
+    none: a file serves one process."""
+    if forum.engine.dialect.name != "postgresql":
+        return None
+    return LeaderLock(forum.engine.url, receiver_key(network, identity))
+
+
+def telegram_identity(token: str) -> str:
+    """The bot's id (a token is `<bot id>:<secret>`): one bot, one lock, whatever process holds its token."""
+    bot_id, colon, _ = token.partition(":")
+    return bot_id if colon and bot_id.isdigit() else hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+async def receive_telegram(forum: Forum, scheduler: DueScheduler) -> None:
+    """Telegram in `forum-bot run`. Long polling allows one reader per bot: on PostgreSQL, the process holding the
+    lock polls and the others stand by, sending. With a webhook every process receives what the load balancer
+    gives it, as before."""
+    from bot.transports.telegram import run_telegram
+
+    tg = forum.config.telegram
+    lock = None if tg.webhook_url else leader_lock(forum, "telegram", telegram_identity(tg.token))
+    if lock is None:
+        await run_telegram(forum, scheduler)
+        return
+
+    async def receive(stop: asyncio.Event) -> None:
+        with _listening(scheduler) as scoped:
+            await run_telegram(forum, scoped, stop)
+
+    async def standby(stop: asyncio.Event) -> None:
+        await send_telegram(forum, scheduler, stop)
+
+    await Turns("telegram", lock, forum.config.leadership).run(receive, standby)
+
+
+async def receive_matrix(forum: Forum, scheduler: DueScheduler) -> None:
+    """Matrix in `forum-bot run`: one process syncs the bot's device. A standby does not send either: sending in an
+    encrypted room takes the device's keys, which only the syncing process may use."""
+    from bot.transports.matrix import run_matrix
+
+    lock = leader_lock(forum, "matrix", forum.config.matrix.user_id)
+    if lock is None:
+        await run_matrix(forum, scheduler)
+        return
+
+    async def receive(stop: asyncio.Event) -> None:
+        with _listening(scheduler) as scoped:
+            await until_stopped(lambda: run_matrix(forum, scoped), stop)
+
+    await Turns("matrix", lock, forum.config.leadership).run(receive)
+
+
+class _ScopedScheduler:
+    """The scheduler as one run of a transport sees it: what it registers is forgotten when the run ends (the
+    process may receive again later, with a new transport)."""
+
+    def __init__(self, scheduler: DueScheduler) -> None:
+        self._scheduler = scheduler
+        self._added: list[Callable[[], Awaitable[None]]] = []
+
+    def on_work_done(self, listener: Callable[[], Awaitable[None]]) -> None:
+        self._added.append(listener)
+        self._scheduler.on_work_done(listener)
+
+    def forget(self) -> None:
+        for listener in self._added:
+            self._scheduler.off_work_done(listener)
+        self._added.clear()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._scheduler, name)
+
+
+@contextlib.contextmanager
+def _listening(scheduler: DueScheduler) -> Any:
+    scoped = _ScopedScheduler(scheduler)
+    try:
+        yield cast("DueScheduler", scoped)
+    finally:
+        scoped.forget()
+
+
+async def send_telegram(forum: Forum, scheduler: DueScheduler, stop: asyncio.Event) -> None:
+    """A Telegram standby still delivers the outbox (sending needs no update stream), so that what its scheduler
+    queues goes out at once; until `stop` is set. Telegram unreachable: tried again later."""
+    from bot.transports.telegram import PERIODIC_DRAIN_SECONDS
+
+    while not stop.is_set():
+        try:
+            await _send_telegram_until(forum, scheduler, stop, PERIODIC_DRAIN_SECONDS)
+        except Exception as exc:
+            log.warning("telegram (standing by): cannot send: %s", f"{type(exc).__name__}: {exc}")
+        await _wait(stop, PERIODIC_DRAIN_SECONDS)
+
+
+async def _send_telegram_until(forum: Forum, scheduler: DueScheduler, stop: asyncio.Event, every: float) -> None:
+    from bot.transports.telegram import TelegramTransport, build_application
+
+    app = build_application(forum.config)
+    transport = TelegramTransport(forum, app)
+    busy = asyncio.Lock()
+
+    async def deliver() -> None:
+        async with busy:
+            if not stop.is_set():
+                await transport.drain()
+
+    async with app:  # getMe, no updates
+        scheduler.on_work_done(deliver)
+        try:
+            while not stop.is_set():
+                try:
+                    await deliver()
+                except Exception:
+                    log.exception("telegram (standing by): outbox pass failed")
+                await _wait(stop, every)
+        finally:
+            scheduler.off_work_done(deliver)
+            async with busy:  # a delivery the scheduler started ends before the bot closes
+                pass
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)

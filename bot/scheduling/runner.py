@@ -28,6 +28,11 @@ class DueScheduler:
     def on_work_done(self, listener: Callable[[], Awaitable[None]]) -> None:
         self.listeners.append(listener)
 
+    def off_work_done(self, listener: Callable[[], Awaitable[None]]) -> None:
+        """Forget a listener (a transport that stopped: a process that no longer receives for its network)."""
+        if listener in self.listeners:
+            self.listeners.remove(listener)
+
     def start(self) -> None:
         self.scheduler.add_job(self.tick, "interval", seconds=SAFETY_INTERVAL.total_seconds(), id="safety",
                                next_run_time=self.forum.clock.now(), max_instances=1, coalesce=True)
@@ -40,8 +45,9 @@ class DueScheduler:
     async def tick(self) -> None:
         async with self._lock:
             done = await asyncio.to_thread(self.forum.run_due)
-            for listener in self.listeners:
-                await listener()
+            for listener in list(self.listeners):
+                if listener in self.listeners:  # not forgotten meanwhile
+                    await listener()
             self._arm(self.forum.due.next_due(self.forum.clock.now()))
         if done:
             log.info("due pass", extra={"done": done})
