@@ -67,7 +67,7 @@ class LeadershipConfig:
     """Several `forum-bot run` processes on one PostgreSQL database: one of them receives each network's events, the
     others stand by (bot/leadership.py)."""
 
-    retry_seconds: float = 5.0  # how often a standby tries to become the receiver
+    retry_seconds: float = 3.0  # how often a standby tries to become the receiver
     check_seconds: float = 1.0  # how often the receiver makes sure it still holds its lock
 
 
@@ -294,7 +294,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
     ld = _section(data, "leadership")
     _reject_unknown(ld, "leadership.")
     leadership = LeadershipConfig(
-        retry_seconds=_get(ld, "retry_seconds", "leadership.", _seconds, "a number of seconds like 5",
+        retry_seconds=_get(ld, "retry_seconds", "leadership.", _seconds, "a number of seconds like 3",
                            LeadershipConfig().retry_seconds),
         check_seconds=_get(ld, "check_seconds", "leadership.", _seconds, "a number of seconds like 1",
                            LeadershipConfig().check_seconds),

@@ -12,12 +12,13 @@ bot's id, the Matrix account), so two bots sharing a database do not wait for ea
   without receiving, it sends (see bot/runner.py).
 - The receiver makes sure every `check_seconds` that its connection still holds the lock. PostgreSQL releases the
   lock when the connection ends: the process exited or crashed (at once), or it is unreachable (after the server's
-  TCP keepalive gives up, set below to about half a minute). A receiver whose check fails or goes unanswered
-  stops receiving and stands by again.
-- A process that takes the lock waits `TAKEOVER_CHECKS` checks before it receives ("receiving for telegram"): the
-  time the previous receiver, if its connection was cut while it lived, needs to notice and stop. So two
-  processes never receive for one network at once, and a standby takes over within a few seconds of the
-  receiver's end, without an operator.
+  TCP keepalive gives up, set below to about half a minute). A receiver whose check fails, or is not answered
+  within two intervals, stops receiving (it is given one more interval to stop by itself, then cancelled) and
+  stands by again; it lets the others try first.
+- A process that takes the lock waits `TAKEOVER_CHECKS` intervals before it receives ("receiving for telegram"):
+  the time a previous receiver whose connection was cut while it lived needs to notice and stop (1 + 2 + 1, and
+  one to spare). So two processes never receive for one network at once, and a standby takes over within
+  `retry_seconds` + 5 × `check_seconds` (8 seconds by default) of the receiver's end, without an operator.
 
 On SQLite there is nothing to decide: a file serves one process (bot/storage/lock.py), which receives at once.
 """
@@ -40,7 +41,10 @@ from bot.config import LeadershipConfig
 
 log = logging.getLogger("forumbot.leadership")
 
-TAKEOVER_CHECKS = 4  # a new receiver waits this many check intervals before receiving (see the module's text)
+TAKEOVER_CHECKS = 5  # a new receiver waits this many check intervals before receiving (see the module's text)
+CHECK_TIMEOUT = 2    # check intervals: a check not answered by then counts as a lost lock
+ATTEMPT_TIMEOUT = 15.0  # seconds: an attempt to take the lock not answered by then failed (connect_timeout is 10)
+STANDBY_GRACE = 5.0  # seconds a standby's work is given to finish (e.g. a message being sent) before receiving
 
 # The lock's connection: libpq notices a dead server within seconds, the server a dead client within about half a
 # minute (PostgreSQL's own TCP keepalive settings, which every session may set for itself).
@@ -173,7 +177,8 @@ class Turns:
     def __init__(self, network: str, lock: LeaderLock, settings: LeadershipConfig) -> None:
         self.network, self.lock = network, lock
         self.retry, self.check = settings.retry_seconds, settings.check_seconds
-        self.receiving = False  # tests and `forum-bot` logs
+        self.receiving = False
+        self._unreachable = False  # the last attempt could not reach the database (logged once)
 
     async def run(self, receive: Receive, standby: Receive | None = None) -> None:
         """Until cancelled, or until `receive` ends by itself (an error in it is raised here)."""
@@ -187,39 +192,37 @@ class Turns:
         finally:
             await asyncio.shield(asyncio.to_thread(self.lock.dispose))
 
-    async def _try(self, failures: int) -> bool:
+    async def _try(self) -> bool:
         try:
-            return bool(await _in_thread(self.lock.try_acquire, max(self.check, 5.0)))
+            got = bool(await _in_thread(self.lock.try_acquire, ATTEMPT_TIMEOUT))
         except Exception as exc:  # the database is unreachable: stand by and try again
-            level = logging.WARNING if failures == 0 else logging.DEBUG
+            level = logging.DEBUG if self._unreachable else logging.WARNING
             log.log(level, "cannot take the receiver lock for %s: %s", self.network, f"{type(exc).__name__}: {exc}",
                     extra={"network": self.network})
+            self._unreachable = True
             self.lock.abandon()
             return False
+        self._unreachable = False
+        return got
 
     async def _wait_for_turn(self, standby: Receive | None, delay: float) -> None:
-        """Try every `retry` seconds until this process holds the lock, running `standby` meanwhile."""
+        """Try every `retry` seconds (after `delay`) until this process holds the lock, running `standby` meanwhile."""
         stop_standby = asyncio.Event()
         standby_task: asyncio.Task[None] | None = None
-        failures = 0
+        standing_by = False
         try:
-            if delay:
-                log.info("standing by for %s", self.network, extra={"network": self.network})
-                standby_task = self._start(standby, stop_standby)
-                await asyncio.sleep(delay)
-            while True:
-                if await self._try(failures):
-                    break
-                if standby_task is None:
+            while delay or not await self._try():
+                if not standing_by:
+                    standing_by = True
                     log.info("standing by for %s", self.network, extra={"network": self.network})
                     standby_task = self._start(standby, stop_standby)
-                failures += 1
-                await asyncio.sleep(self.retry)
+                await asyncio.sleep(delay or self.retry)
+                delay = 0.0
             # a previous receiver whose connection was cut may not have noticed yet: give it the time to stop
             await asyncio.sleep(TAKEOVER_CHECKS * self.check)
         finally:
             if standby_task is not None:
-                await _stop(standby_task, stop_standby, max(self.check, 5.0), f"{self.network} standby")
+                await _stop(standby_task, stop_standby, STANDBY_GRACE, f"{self.network} standby")
 
     def _start(self, standby: Receive | None, stop: asyncio.Event) -> asyncio.Task[None] | None:
         if standby is None:
@@ -258,7 +261,7 @@ class Turns:
 
     async def _still_held(self) -> bool:
         try:
-            return bool(await _in_thread(self.lock.still_held, self.check))
+            return bool(await _in_thread(self.lock.still_held, CHECK_TIMEOUT * self.check))
         except TimeoutError:
             return False
 

@@ -13,6 +13,8 @@ from dataclasses import replace
 from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
+from sqlalchemy import Engine
+
 from bot.app import Forum
 from bot.clock import RealClock, SimulatedClock
 from bot.config import Config
@@ -67,12 +69,12 @@ async def run(config: Config, demo: bool = True) -> int:
 
 # ------------------------------------------------------------------------------ one receiver per network
 
-def leader_lock(forum: Forum, network: str, identity: str) -> LeaderLock | None:
+def leader_lock(engine: Engine, network: str, identity: str) -> LeaderLock | None:
     """On PostgreSQL, the lock a process holds while it receives for `network` (bot/leadership.py); on SQLite
     none: a file serves one process."""
-    if forum.engine.dialect.name != "postgresql":
+    if engine.dialect.name != "postgresql":
         return None
-    return LeaderLock(forum.engine.url, receiver_key(network, identity))
+    return LeaderLock(engine.url, receiver_key(network, identity))
 
 
 def telegram_identity(token: str) -> str:
@@ -88,7 +90,7 @@ async def receive_telegram(forum: Forum, scheduler: DueScheduler) -> None:
     from bot.transports.telegram import run_telegram
 
     tg = forum.config.telegram
-    lock = None if tg.webhook_url else leader_lock(forum, "telegram", telegram_identity(tg.token))
+    lock = None if tg.webhook_url else leader_lock(forum.engine, "telegram", telegram_identity(tg.token))
     if lock is None:
         await run_telegram(forum, scheduler)
         return
@@ -108,7 +110,7 @@ async def receive_matrix(forum: Forum, scheduler: DueScheduler) -> None:
     encrypted room takes the device's keys, which only the syncing process may use."""
     from bot.transports.matrix import run_matrix
 
-    lock = leader_lock(forum, "matrix", forum.config.matrix.user_id)
+    lock = leader_lock(forum.engine, "matrix", forum.config.matrix.user_id)
     if lock is None:
         await run_matrix(forum, scheduler)
         return
