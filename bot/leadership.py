@@ -79,7 +79,8 @@ class LeaderLock:
     def __init__(self, url: str | URL, key: int) -> None:
         self.key = key
         self.engine: Engine = create_engine(url, poolclass=NullPool, connect_args=CONNECT_ARGS)
-        self.attempts = 0  # tries to take the lock (tests wait on it)
+        self.attempts = 0  # tries to take the lock, and checks that it is still held (tests wait on them)
+        self.checks = 0
         self._mutex = threading.Lock()
         self._held: _Held | None = None
 
@@ -117,6 +118,7 @@ class LeaderLock:
 
     def still_held(self) -> bool:
         """True while this process's connection is alive and holds the lock."""
+        self.checks += 1
         with self._mutex:
             held = self._held
             if held is None:
