@@ -161,10 +161,16 @@ def _close(connection: Connection) -> None:
 
 
 async def _in_thread(call: Callable[[], Any], timeout: float) -> Any:
-    """`call()` in a thread; TimeoutError if it does not return in time (the thread is left to finish alone)."""
-    future = asyncio.ensure_future(asyncio.to_thread(call))
+    """`call()` in a thread; TimeoutError if it does not return in time (the thread is left to finish alone).
+
+    An answer that came while the event loop was busy (longer than `timeout`) counts: it is looked at before the
+    timeout is."""
+    future = asyncio.get_running_loop().run_in_executor(None, call)
     future.add_done_callback(_retrieved)
-    return await asyncio.wait_for(asyncio.shield(future), timeout)
+    await asyncio.wait({future}, timeout=timeout)
+    if not future.done():
+        raise TimeoutError
+    return future.result()
 
 
 def _retrieved(future: asyncio.Future[Any]) -> None:

@@ -36,7 +36,7 @@ from tests.support.telegram_bot import TOKEN, telegram_forum
 from tests.support.telegram_emulator import TelegramEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST = LeadershipConfig(retry_seconds=0.02, check_seconds=0.1)
+FAST = LeadershipConfig(retry_seconds=0.02, check_seconds=0.25)
 KEY = receiver_key("telegram", "123456")
 
 
@@ -137,7 +137,7 @@ async def test_the_standby_takes_over_when_the_receivers_connection_is_killed(
 async def test_a_receiver_that_lost_its_connection_stops_receiving(
         postgres_url: str, contenders: list[asyncio.Task[None]]) -> None:
     network = Network()
-    a = contend(contenders, postgres_url, network, "a", LeadershipConfig(retry_seconds=0.05, check_seconds=0.1))
+    a = contend(contenders, postgres_url, network, "a", LeadershipConfig(retry_seconds=0.05, check_seconds=0.25))
     await until(lambda: network.receiving == {"a"}, "a receives")
     with admin(postgres_url) as other:  # another process, which takes the lock as soon as a's connection is gone
         terminate_backend(postgres_url, a.lock.backend_pid)
@@ -239,7 +239,7 @@ async def test_two_run_processes_one_polls_telegram_and_the_other_takes_over_whe
     config_path = tmp_path / "config.toml"
     config_path.write_text(f'database_url = "{postgres_url}"\n[admins]\ntelegram = ["@alice"]\n'
                            f'[telegram]\nbase_url = "{emu.base_url}"\nbase_file_url = "{emu.base_file_url}"\n'
-                           "[leadership]\nretry_seconds = 0.2\ncheck_seconds = 0.1\n")
+                           "[leadership]\nretry_seconds = 0.2\ncheck_seconds = 0.25\n")
     alice = emu.user(1001, "Alice", username="alice")
     chat = emu.private_chat(alice)
     first = RunProcess(config_path)
