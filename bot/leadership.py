@@ -305,6 +305,7 @@ async def until_stopped(work: Callable[[], Coroutine[Any, Any, None]], stop: asy
         waiter.cancel()
         if not task.done():
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    task.result()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    if not task.cancelled():
+        task.result()  # it ended by itself: its error, if any, is raised

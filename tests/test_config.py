@@ -23,6 +23,7 @@ def test_example_file_is_the_defaults() -> None:
     assert example.reminders.meeting_lead_times == (timedelta(days=7), timedelta(days=1), timedelta(hours=1))
     assert example.cadence == defaults.cadence
     assert example.housekeeping == defaults.housekeeping
+    assert example.leadership == defaults.leadership
     assert example.housekeeping.processed_event_retention == timedelta(days=90)
     assert example.ballot_key == example.ballot_key_file == ""
     assert not example.telegram.enabled and not example.matrix.enabled

@@ -20,6 +20,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -267,3 +268,42 @@ async def test_two_run_processes_one_polls_telegram_and_the_other_takes_over_whe
     conflicts = [f for f in emu.failed if f.method.lower() == "getupdates"]
     assert not conflicts, conflicts  # never two readers at once: Telegram would have answered 409
     assert second.said("receiving for telegram") == 1 and first.said("standing by for telegram") == 0
+
+
+async def test_a_transport_that_runs_until_cancelled_is_stopped_and_its_listeners_forgotten(
+        sqlite_url: str) -> None:
+    """How `forum-bot run` stops the Matrix side when the lock is lost: cancelled, its scheduler listener gone."""
+    from bot.leadership import until_stopped
+    from bot.runner import _listening
+
+    scheduler: Any = _Listeners()
+    ended: list[str] = []
+
+    async def transport_run(sched: Any) -> None:  # like run_matrix: registers a listener, runs until cancelled
+        sched.on_work_done(wake)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            ended.append("stopped")
+
+    async def wake() -> None:
+        pass
+
+    stop = asyncio.Event()
+    with _listening(scheduler) as scoped:
+        task = asyncio.create_task(until_stopped(lambda: transport_run(scoped), stop))
+        await until(lambda: scheduler.listeners == [wake], "the transport registered its listener")
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    assert ended == ["stopped"] and scheduler.listeners == []
+
+
+class _Listeners:
+    def __init__(self) -> None:
+        self.listeners: list[Any] = []
+
+    def on_work_done(self, listener: Any) -> None:
+        self.listeners.append(listener)
+
+    def off_work_done(self, listener: Any) -> None:
+        self.listeners.remove(listener)
