@@ -79,8 +79,8 @@ class LeaderLock:
     def __init__(self, url: str | URL, key: int) -> None:
         self.key = key
         self.engine: Engine = create_engine(url, poolclass=NullPool, connect_args=CONNECT_ARGS)
-        self.attempts = 0  # tries to take the lock, and checks that it is still held (tests wait on them)
-        self.checks = 0
+        self.attempts = 0  # tries to take the lock (tests wait on them)
+        self.checks = 0  # checks that it is still held
         self._mutex = threading.Lock()
         self._held: _Held | None = None
 
