@@ -21,6 +21,9 @@ class Incoming:
     locale_hint: str | None = None
     message_id: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # The transport shows answers up to this many characters itself (a button press's pop-up): in a room, such
+    # answers are recorded as delivered in the same transaction instead of being posted to the room too.
+    answered_inline_up_to: int | None = None
 
 
 @dataclass

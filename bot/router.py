@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -23,7 +23,7 @@ from bot.parsing import MAX_COMMAND_LENGTH, bind, clean_text, tokenize
 from bot.people import identify, roles_of, room_for
 from bot.registry import Command, CommandName, Registry, is_allowed, usage_of
 from bot.storage.db import unit_of_work
-from bot.storage.tables import ProcessedEvent
+from bot.storage.tables import OutboxMessage, ProcessedEvent
 
 log = logging.getLogger("forumbot.router")
 
@@ -101,6 +101,21 @@ class Router:
         return claimed is not None  # (not rowcount: through the ORM, psycopg reports -1 for this statement)
 
     @staticmethod
+    def _answered_inline(session: Session, msg: Incoming, ctx: Context) -> None:
+        """Replies the transport shows itself (see `Incoming.answered_inline_up_to`) are marked delivered, in this
+        transaction: no outbox pass, in this process or another, can post them to the room meanwhile."""
+        limit = msg.answered_inline_up_to
+        if limit is None or ctx.room.is_private:
+            return
+        prefix = f"reply:{msg.network}:{msg.event_id}:"
+        replies = {key: text for key, text in ctx.outbox.queued.items() if key.startswith(prefix)}
+        if not replies or len("\n".join(replies.values())) > limit:
+            return
+        in_room = [key for key in replies if key.endswith(f"@r{ctx.room.id}")]
+        session.execute(update(OutboxMessage).where(col(OutboxMessage.key).in_(in_room))
+                        .values(sent_at=ctx.now, attempts=1, platform_message_id="inline-answer"))
+
+    @staticmethod
     def _replies(msg: Incoming, ctx: Context) -> list[str]:
         """The replies this transaction queued for this message, as rendered (remembered by the outbox: reading
         them back cost a query per message)."""
@@ -158,6 +173,7 @@ class Router:
                     session.rollback()
                     return Handled(outcome="ignored")
                 session.flush()
+                self._answered_inline(session, msg, ctx)
                 return Handled(command=command.path if command else None, outcome=outcome,
                                replies=self._replies(msg, ctx), person_id=ctx.person.id)
         except ArgError as exc:
@@ -224,6 +240,7 @@ class Router:
             ctx = self._context(session, msg)
             ctx.reply(message)
             session.flush()
+            self._answered_inline(session, msg, ctx)
             return Handled(outcome=outcome, replies=self._replies(msg, ctx), person_id=ctx.person.id)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlmodel import Session, select
@@ -81,3 +82,21 @@ async def test_a_key_is_queued_once_and_the_outbox_says_so(forum: Forum) -> None
         assert outbox.to_room(room, T("Hello"), kind="test", key="k") is False
         assert outbox.to_rooms([(room, T("Hello"))], kind="test", key="k") == 0
         assert outbox.to_rooms([(room, T("Hello"))], kind="test", key="k2") == 1
+
+
+async def test_answers_the_transport_shows_itself_are_delivered_in_the_same_transaction(forum: Forum) -> None:
+    """A button press's pop-up: a short answer in a room is recorded as delivered with the change, so no outbox
+    pass (in any process) posts it to the room too; a long one, or one in a private chat, is sent as usual."""
+    short = replace(hello("p1"), answered_inline_up_to=200)
+    long = replace(hello("p2"), text="/help", answered_inline_up_to=20)
+    private = replace(hello("p3"), room_id="dm:alice", is_private=True, answered_inline_up_to=200)
+    for incoming in (short, long, private):
+        handled = await forum.handle(incoming)
+        assert handled.replies
+    transport = Flaky(failures=0)
+    await drain_outbox(forum, transport)
+    with Session(forum.engine) as session:
+        rows = {row.key.split(":")[2]: row for row in session.exec(select(OutboxMessage)).all()}
+    assert rows["p1"].platform_message_id == "inline-answer" and rows["p1"].sent_at is not None
+    assert rows["p2"].platform_message_id == "m1" and rows["p3"].platform_message_id == "m2"
+    assert len(transport.sent) == 2

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlmodel import col, select
 from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
@@ -49,7 +48,6 @@ from bot.i18n import fold
 from bot.membership import bot_joined, bot_left, button_refused, cannot_write_privately, room_moved, wrote_in
 from bot.messages import Handled, Incoming
 from bot.scheduling.runner import DueScheduler
-from bot.storage.db import unit_of_work
 from bot.storage.state import get_state, set_state
 from bot.storage.tables import Account, OutboxMessage, Room
 from bot.transports.base import DeliveryError, Transport, drain_outbox
@@ -293,13 +291,15 @@ class TelegramTransport(Transport):
         # enough: after a week without updates Telegram picks the next one at random, so an old one may return.
         return await self._handle(user, chat, f"m{chat.id}.{message.message_id}", text, str(message.message_id))
 
-    async def _handle(self, user: User, chat: Chat, event_id: str, text: str, message_id: str | None) -> Handled:
+    async def _handle(self, user: User, chat: Chat, event_id: str, text: str, message_id: str | None,
+                      answered_inline_up_to: int | None = None) -> Handled:
         """One message or button press, as the core's Incoming."""
         private = chat.type == ChatType.PRIVATE
         handled = await self.forum.handle(Incoming(
             network=NETWORK, event_id=event_id, room_id=str(chat.id), room_title="" if private else (chat.title or ""),
             is_private=private, user_id=str(user.id), handle=user.username, display_name=user.full_name,
-            locale_hint=user.language_code, message_id=message_id, text=text))
+            locale_hint=user.language_code, message_id=message_id, text=text,
+            answered_inline_up_to=answered_inline_up_to))
         self.handled += 1
         if not private:
             try:
@@ -318,11 +318,11 @@ class TelegramTransport(Transport):
         chat = message.chat
         private = chat.type == ChatType.PRIVATE
         event_id = f"cb{query.id}"
-        async with self._drain_lock:  # no delivery between the press's answer being queued and marked delivered
-            handled = await self._handle(user, chat, event_id, command, None)
-            answer = "\n".join(handled.replies)
-            if not handled.duplicate and not private and answer and len(answer) <= MAX_CALLBACK_ANSWER:
-                self._delivered_by_answer(event_id, str(chat.id))
+        # In a group, the pop-up answering the press is the reply (the room is not spammed with it too): the core
+        # records short answers as delivered in the press's own transaction.
+        handled = await self._handle(user, chat, event_id, command, None,
+                                     answered_inline_up_to=None if private else MAX_CALLBACK_ANSWER)
+        answer = "\n".join(handled.replies)
         if handled.duplicate:
             with contextlib.suppress(Exception):
                 await query.answer()
@@ -334,20 +334,6 @@ class TelegramTransport(Transport):
             await query.answer(text or None, show_alert=alert and bool(text))
         except Exception as exc:  # a stale query cannot be answered any more; nothing to keep
             log.info("callback %s not answered: %s", query.id, exc)
-
-    def _delivered_by_answer(self, event_id: str, chat_id: str) -> None:
-        """In a group, the pop-up answering a press is the reply: the room is not spammed with it too."""
-        now = self.forum.clock.now()
-        with unit_of_work(self.forum.engine) as session:
-            room = session.exec(select(Room).where(Room.network == NETWORK,
-                                                   Room.platform_room_id == chat_id)).first()
-            if room is None:
-                return
-            rows = session.exec(select(OutboxMessage).where(
-                col(OutboxMessage.key).startswith(f"reply:{NETWORK}:{event_id}:"),
-                OutboxMessage.room_id == room.id, col(OutboxMessage.sent_at).is_(None))).all()
-            for row in rows:
-                row.sent_at, row.attempts, row.platform_message_id = now, row.attempts + 1, "callback-answer"
 
     def _on_membership(self, update: Update, change: ChatMemberUpdated) -> None:
         chat = change.chat
