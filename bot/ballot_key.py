@@ -40,7 +40,8 @@ from bot.storage.tables import KeyValue, Vote
 
 log = logging.getLogger("forumbot")
 
-__all__ = ["BallotKeyError", "check_at_start", "check_in_session", "fingerprint", "resolve_ballot_key"]
+__all__ = ["BallotKeyError", "check_at_start", "check_in_session", "fingerprint", "open_secret_votes",
+           "resolve_ballot_key", "sqlite_key_file"]
 
 FINGERPRINT_STATE = "ballot_key.fingerprint"
 KEY_FILE_SUFFIX = ".ballot-key"
@@ -109,7 +110,7 @@ def fingerprint(key: str) -> str:
     return hmac.new(key.encode(), _FINGERPRINT_INPUT, hashlib.sha256).hexdigest()
 
 
-def _open_secret_votes(session: Session) -> list[int]:
+def open_secret_votes(session: Session) -> list[int]:
     return [v for v in session.exec(select(Vote.id).where(col(Vote.secret).is_(True), Vote.status == "open")
                                     .order_by(col(Vote.id))).all() if v is not None]
 
@@ -126,7 +127,7 @@ def check_at_start(engine: Engine, key: str, source: str) -> None:
                     return
                 if row.value == mine:
                     return
-                open_votes = _open_secret_votes(session)
+                open_votes = open_secret_votes(session)
                 if open_votes:
                     refs = ", ".join(f"V{number}" for number in open_votes)
                     raise BallotKeyError(

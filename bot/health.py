@@ -8,10 +8,13 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
+from sqlmodel import Session
 
+from bot.ballot_key import FINGERPRINT_STATE, fingerprint, open_secret_votes, resolve_ballot_key, sqlite_key_file
 from bot.config import Config
 from bot.storage.db import make_engine
 from bot.storage.migrate import current_revision, head_revision
+from bot.storage.tables import KeyValue
 
 Check = Callable[[Config], Awaitable[str]]
 
@@ -27,6 +30,28 @@ async def check_database(config: Config) -> str:
     if current != head:
         raise RuntimeError(f"schema at revision {current}, code expects {head}: run `forum-bot db upgrade`")
     return f"database reachable, schema at revision {current}"
+
+
+async def check_ballot_key(config: Config) -> str:
+    """The key `run` would use, compared (read-only) with the one recorded in the database."""
+    pending = sqlite_key_file(config.database_url)
+    if not (config.ballot_key or config.ballot_key_file) and pending is not None and not pending.exists():
+        return f"no key yet: one is generated at the first start in {pending} (back it up with the database)"
+    key, source = resolve_ballot_key(config)
+    engine = make_engine(config.database_url)
+    try:
+        with Session(engine) as session:
+            recorded = session.get(KeyValue, FINGERPRINT_STATE)
+            if recorded is None:
+                return f"from {source} (not recorded yet)"
+            if recorded.value == fingerprint(key):
+                return f"from {source}, the one in use"
+            if open_secret_votes(session):
+                raise RuntimeError(f"the key from {source} is not the one in use while a secret vote is open: "
+                                   "`run` will refuse to start with it")
+            return f"from {source}, replacing the one in use (no secret vote is open)"
+    finally:
+        engine.dispose()
 
 
 def _get_json(url: str, token: str | None = None, timeout: float = 10) -> dict[str, object]:
@@ -56,7 +81,7 @@ async def check_matrix(config: Config) -> str:
 
 async def check(config: Config) -> int:
     """Run every check that applies and print one line each."""
-    checks: list[tuple[str, Check]] = [("database", check_database)]
+    checks: list[tuple[str, Check]] = [("database", check_database), ("ballot key", check_ballot_key)]
     if config.telegram.enabled:
         checks.append(("telegram", check_telegram))
     if config.matrix.enabled:

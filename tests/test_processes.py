@@ -44,8 +44,27 @@ def test_check_reports_each_part(tmp_path: Path) -> None:
     forum_bot("db", "upgrade", "--db", db)
     after = forum_bot("check", "--db", db)
     assert after.returncode == 0, after.stdout
-    assert after.stdout.splitlines() == ["ok   config: defaults",
-                                         "ok   database: database reachable, schema at revision 0001"]
+    key_file = f"{tmp_path}/forum.sqlite3.ballot-key"
+    assert after.stdout.splitlines() == [
+        "ok   config: defaults", "ok   database: database reachable, schema at revision 0001",
+        f"ok   ballot key: no key yet: one is generated at the first start in {key_file} (back it up with the "
+        "database)"]
+    forum_bot("console", "--script", "/dev/null", "--db", db)  # a first start generates and records the key
+    started = forum_bot("check", "--db", db)
+    assert started.stdout.splitlines()[-1] == f"ok   ballot key: from the file {key_file}, the one in use"
+
+
+def test_check_fails_for_a_key_other_than_the_one_of_an_open_secret_vote(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/forum.sqlite3"
+    script = tmp_path / "vote.txt"
+    script.write_text("@admin alice\n[committee] alice: /room committee\n[committee] alice: /role @alice cochair\n"
+                      "[committee] alice: /propose Budget\n[committee] alice: /vote open P1 secret\n")
+    opened = forum_bot("console", "--script", str(script), "--db", db)
+    assert "V1" in opened.stdout, opened.stdout + opened.stderr
+    other = forum_bot("check", "--db", db,
+                      env={"FORUMBOT_BALLOT_KEY": "another key, long enough", "PATH": "/usr/bin:/bin"})
+    assert other.returncode == 1
+    assert "FAIL ballot key" in other.stdout and "secret vote is open" in other.stdout
 
 
 def test_check_fails_for_an_unreachable_network(tmp_path: Path) -> None:
