@@ -65,6 +65,7 @@ log = logging.getLogger("forumbot.matrix")
 MEGOLM = "m.megolm.v1.aes-sha2"
 RETRY_EVERY = 5.0          # seconds between outbox passes (failed messages come back after their back-off)
 MAX_RECONNECT_WAIT = 60.0  # seconds, the longest pause between two attempts to reach the homeserver
+SAVE_TOKEN_EVERY = 10.0  # seconds: the longest a busy worker goes without saving the sync token
 _MXID = re.compile(r"@[a-z0-9._=\-/+]+:[a-zA-Z0-9.\-]+(?::\d+)?")
 
 Work = Callable[[], Awaitable[object]]
@@ -244,6 +245,7 @@ class MatrixTransport(Transport):
     _sync_failed: str | None = None
     _unsaved_token: str | None = None  # the latest sync's token, until `_save_sync_token` stores it
     _saved_token: str | None = None
+    _token_saved_at: float = 0.0  # time.monotonic() of the last save
 
     async def _ticker(self) -> None:
         while True:
@@ -289,8 +291,15 @@ class MatrixTransport(Transport):
             self.connected.set()
             if left:
                 self.enqueue(lambda: self._rooms_left(left))
-            # Saved once the worker has handled everything queued before it (see `_worker`), not now.
+            # Saved once the worker has handled everything queued before it (see `_worker`), not now. Under
+            # sustained traffic the queue may not empty for a while: then a marker queued behind this sync's events
+            # saves it, at most every SAVE_TOKEN_EVERY seconds (a restart must not resume from a stale token: the
+            # homeserver would skip what a long gap holds).
             self._unsaved_token = response.next_batch or self._unsaved_token
+            token = self._unsaved_token
+            if token and time.monotonic() - self._token_saved_at > SAVE_TOKEN_EVERY:
+                self._token_saved_at = time.monotonic()
+                self.enqueue(lambda: self._store_token(token))
         except Exception:
             log.exception("could not queue sync token")
 
@@ -337,8 +346,15 @@ class MatrixTransport(Transport):
         processed-event row is committed with its effects): a crash before this resumes from the previous token,
         and the events seen again are recognised and skipped.
         """
-        token = self._unsaved_token
-        if token and token != self._saved_token:
+        if self._unsaved_token:
+            self._store_token_now(self._unsaved_token)
+
+    async def _store_token(self, token: str) -> None:
+        self._store_token_now(token)
+
+    def _store_token_now(self, token: str) -> None:
+        self._token_saved_at = time.monotonic()
+        if token != self._saved_token:
             self._set("next_batch", token)
             self._saved_token = token
 
