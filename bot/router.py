@@ -107,8 +107,7 @@ class Router:
         limit = msg.answered_inline_up_to
         if limit is None or ctx.room.is_private:
             return
-        prefix = f"reply:{msg.network}:{msg.event_id}:"
-        replies = {key: text for key, text in ctx.outbox.queued.items() if key.startswith(prefix)}
+        replies = Router._queued_replies(msg, ctx)
         if not replies or len("\n".join(replies.values())) > limit:
             return
         in_room = [key for key in replies if key.endswith(f"@r{ctx.room.id}")]
@@ -116,11 +115,15 @@ class Router:
                         .values(sent_at=ctx.now, attempts=1, platform_message_id="inline-answer"))
 
     @staticmethod
-    def _replies(msg: Incoming, ctx: Context) -> list[str]:
-        """The replies this transaction queued for this message, as rendered (remembered by the outbox: reading
-        them back cost a query per message)."""
+    def _queued_replies(msg: Incoming, ctx: Context) -> dict[str, str]:
+        """Key → text of the replies this transaction queued for this message, as rendered (remembered by the
+        outbox: reading them back cost a query per message)."""
         prefix = f"reply:{msg.network}:{msg.event_id}:"
-        return [text for key, text in ctx.outbox.queued.items() if key.startswith(prefix)]
+        return {key: text for key, text in ctx.outbox.queued.items() if key.startswith(prefix)}
+
+    @staticmethod
+    def _replies(msg: Incoming, ctx: Context) -> list[str]:
+        return list(Router._queued_replies(msg, ctx).values())
 
     async def handle(self, msg: Incoming) -> Handled:
         """Handle one message; never raises, whatever it contains."""

@@ -214,7 +214,7 @@ def test_import_refuses_a_bad_period(forum: Forum, tmp_path: Path) -> None:
     bad.write_text('[[commitment]]\ncode = "FR0001"\ntitle = "x"\n[[commitment.milestone]]\ntitle = "y"\n'
                    'due = "Smarch 2024"\n', encoding="utf-8")
     with Session(forum.engine) as session, pytest.raises(PlanImportError, match="Smarch 2024"):
-        import_commitments(session, forum.config, datetime.now(UTC), read_plan(bad))
+        import_commitments(session, forum.config, forum.clock.now(), read_plan(bad))
 
 
 async def test_export_keys_and_overdue_as_of_export_time(forum: Forum) -> None:

@@ -299,7 +299,7 @@ class MatrixTransport(Transport):
             token = self._unsaved_token
             if token and time.monotonic() - self._token_saved_at > SAVE_TOKEN_EVERY:
                 self._token_saved_at = time.monotonic()
-                self.enqueue(lambda: self._store_token(token))
+                self.enqueue(lambda: self._save_sync_token_in_turn(token))
         except Exception:
             log.exception("could not queue sync token")
 
@@ -339,24 +339,21 @@ class MatrixTransport(Transport):
         for room_id in left:
             bot_left(self.forum, NETWORK, room_id)
 
-    def _save_sync_token(self) -> None:
-        """Store the latest sync token, after the replies went out (it is off the reply's path).
+    def _save_sync_token(self, token: str | None = None) -> None:
+        """Store a sync token (by default the latest), after the replies went out (it is off the reply's path).
 
-        Called when the queue is empty, i.e. every event of the syncs it covers has been handled (each one's
-        processed-event row is committed with its effects): a crash before this resumes from the previous token,
-        and the events seen again are recognised and skipped.
+        Called when the queue is empty, or by a marker queued behind a sync's events: every event the token covers
+        has been handled (each one's processed-event row is committed with its effects), so a crash before this
+        resumes from the previous token, and the events seen again are recognised and skipped.
         """
-        if self._unsaved_token:
-            self._store_token_now(self._unsaved_token)
-
-    async def _store_token(self, token: str) -> None:
-        self._store_token_now(token)
-
-    def _store_token_now(self, token: str) -> None:
+        token = token or self._unsaved_token
         self._token_saved_at = time.monotonic()
-        if token != self._saved_token:
+        if token and token != self._saved_token:
             self._set("next_batch", token)
             self._saved_token = token
+
+    async def _save_sync_token_in_turn(self, token: str) -> None:
+        self._save_sync_token(token)
 
     async def _answer_invite(self, room_id: str, event: InviteMemberEvent) -> None:
         inviter = event.sender
