@@ -8,13 +8,14 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.audit import record_audit
 from bot.clock import Clock
 from bot.config import Config
 from bot.errors import PermissionDenied, UserError
 from bot.i18n import Lang, Localizable, Raw, T
 from bot.notify import Outbox, person_lang
 from bot.people import group_by_slug, resolve, roles_of
-from bot.storage.tables import Account, AuditEvent, Person, Room, WorkingGroup
+from bot.storage.tables import Account, Person, Room, WorkingGroup
 
 
 @dataclass
@@ -67,8 +68,7 @@ class Context:
 
     def audit(self, action: str, object_type: str, object_id: object, **details: Any) -> None:
         """Record a change in the audit log."""
-        self.session.add(AuditEvent(at=self.now, person_id=self.person.id, action=action,
-                                    object_type=object_type, object_id=str(object_id), details=details or None))
+        record_audit(self.session, self.now, self.person.id, action, object_type, object_id, details)
 
     def person_by_ref(self, ref: str) -> Person:
         """The person named @ref (a placeholder is made for someone who has not written yet)."""

@@ -19,11 +19,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from bot.audit import record_audit
 from bot.config import Config
 from bot.handlers.tracking import CommitmentCode
 from bot.people import group_by_slug
 from bot.rules.periods import PeriodError, parse_period
-from bot.storage.tables import AuditEvent, Commitment, Milestone, WorkingGroup
+from bot.storage.tables import Commitment, Milestone, WorkingGroup
 
 
 class PlanImportError(ValueError):
@@ -154,6 +155,5 @@ def import_commitments(session: Session, config: Config, now: datetime, plan: li
                 milestone.evidence, changed = evidence, True
             report.milestones_updated += changed
     session.flush()
-    session.add(AuditEvent(at=now, person_id=None, action="commitments.import", object_type="plan",
-                           object_id=source, details={"report": str(report)}))
+    record_audit(session, now, None, "commitments.import", "plan", source, {"report": str(report)})
     return report

@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.app import Forum
+from bot.audit import record_audit
 from bot.i18n import Lang, Lines, Raw, T, normalize_language
 from bot.notify import Outbox, person_lang
 from bot.people import room_for, who
 from bot.storage.db import unit_of_work
-from bot.storage.tables import Account, AuditEvent, MinutesSession, OutboxMessage, Person, Room
+from bot.storage.tables import Account, MinutesSession, OutboxMessage, Person, Room
 
 
 def bot_joined(forum: Forum, network: str, platform_room_id: str, title: str, event_id: str, *,
@@ -83,9 +84,8 @@ def room_moved(forum: Forum, network: str, old_platform_id: str, new_platform_id
         room.platform_room_id = new_platform_id
         if title:
             room.title = title
-        session.add(AuditEvent(at=now, person_id=None, action="room.move", object_type="room", object_id=str(room.id),
-                               details={"network": network, "from": old_platform_id, "to": new_platform_id,
-                                        "merged_room": merged}))
+        record_audit(session, now, None, "room.move", "room", room.id,
+                     {"network": network, "from": old_platform_id, "to": new_platform_id, "merged_room": merged})
         return room.id
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from bot.config import Config
 from bot.i18n import Lang, Localizable
 from bot.people import dm_account
+from bot.storage.prebuilt import dialect_of, insert_or_skip, run
 from bot.storage.tables import OutboxMessage, Person, Room
 
 
@@ -35,16 +36,13 @@ class Outbox:
         self.queued: dict[str, str] = {}  # key → text queued in this transaction, in order (the router: replies)
 
     def _insert(self, values: dict[str, Any]) -> bool:
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         values.setdefault("created_at", self.now)
         values.setdefault("next_attempt_at", self.now)
-        stmt = (insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
-                .returning(col(OutboxMessage.id)))
-        inserted = self.session.execute(stmt).first() is not None
+        statement = insert_or_skip(OutboxMessage, dialect_of(self.session), ("key",), "id")
+        inserted = run(self.session, statement, values).first() is not None
         if inserted:
             self.queued[values["key"]] = values["text"]
-        return inserted  # (rowcount is -1 on PostgreSQL through the ORM)
+        return inserted  # (RETURNING, not rowcount: psycopg reports -1 for this statement)
 
     def to_room(self, room: Room, message: Localizable, *, kind: str, key: str,
                 payload: dict[str, Any] | None = None, lang: Lang | None = None) -> bool:

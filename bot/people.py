@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
 
 from bot.config import Config
@@ -14,6 +14,16 @@ from bot.storage.tables import Account, Person, Role, Room, WorkingGroup
 
 VOTING_ROLES = frozenset({"member", "cochair", "committee"})
 ROLES = ("member", "cochair", "committee", "secretariat", "observer", "admin")
+
+
+# Built once (bot/storage/prebuilt.py says why): every message identifies its sender, room and roles.
+_ACCOUNT_WITH_PERSON = (select(Account, Person).join(Person, col(Person.id) == Account.person_id)
+                        .where(Account.network == bindparam("network"),
+                               Account.platform_user_id == bindparam("user_id")))
+_ROOM = select(Room).where(Room.network == bindparam("network"),
+                           Room.platform_room_id == bindparam("platform_room_id"))
+_ACTIVE_ROLES = select(Role).where(Role.person_id == bindparam("person_id"), Role.since <= bindparam("now"),
+                                   or_(col(Role.until).is_(None), col(Role.until) > bindparam("now")))
 
 
 def handle_key(ref: str) -> str:
@@ -45,8 +55,7 @@ def identify(session: Session, config: Config, now: datetime, network: str, user
              handle: str | None, display_name: str, locale_hint: str | None) -> tuple[Person, Account]:
     """Find or create the sender; a placeholder account made from an @mention is claimed by its handle."""
     # The account with its person in one query (the person is then in the session: `get` below costs nothing).
-    found = session.exec(select(Account, Person).join(Person, col(Person.id) == Account.person_id)
-                         .where(Account.network == network, Account.platform_user_id == user_id)).first()
+    found = session.exec(_ACCOUNT_WITH_PERSON, params={"network": network, "user_id": user_id}).first()
     account = found[0] if found else None
     key = handle_key(handle) if handle else None
     if account is None and key:
@@ -98,8 +107,7 @@ def resolve(session: Session, network: str, ref: str, now: datetime, create: boo
 def room_for(session: Session, now: datetime, network: str, platform_room_id: str, title: str,
              is_private: bool, person: Person | None) -> Room:
     """Find or create the room a message came from."""
-    room = session.exec(select(Room).where(Room.network == network,
-                                           Room.platform_room_id == platform_room_id)).first()
+    room = session.exec(_ROOM, params={"network": network, "platform_room_id": platform_room_id}).first()
     if room is None:
         room = Room(network=network, platform_room_id=platform_room_id, title=title, is_private=is_private,
                     person_id=person.id if (is_private and person) else None, created_at=now)
@@ -113,9 +121,7 @@ def room_for(session: Session, now: datetime, network: str, platform_room_id: st
 
 
 def active_roles(session: Session, person_id: int, now: datetime) -> list[Role]:
-    return list(session.exec(select(Role).where(
-        Role.person_id == person_id, Role.since <= now,
-        or_(col(Role.until).is_(None), col(Role.until) > now))).all())
+    return list(session.exec(_ACTIVE_ROLES, params={"person_id": person_id, "now": now}).all())
 
 
 def roles_of(session: Session, person: Person, now: datetime) -> set[str]:

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -23,6 +22,7 @@ from bot.parsing import MAX_COMMAND_LENGTH, bind, clean_text, tokenize
 from bot.people import identify, roles_of, room_for
 from bot.registry import Command, CommandName, Registry, is_allowed, usage_of
 from bot.storage.db import unit_of_work
+from bot.storage.prebuilt import dialect_of, insert_or_skip, run
 from bot.storage.tables import OutboxMessage, ProcessedEvent
 
 log = logging.getLogger("forumbot.router")
@@ -92,12 +92,9 @@ class Router:
         so it never uses up object numbers (P7, V3 …: PostgreSQL sequences are not rolled back) for nothing.
         Rolled back with the rest when the handler fails, so the failure is answered and recorded afresh.
         """
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        claimed = session.execute(insert(ProcessedEvent).values(network=msg.network, event_id=msg.event_id,
-                                                                at=self.clock.now())
-                                  .on_conflict_do_nothing(index_elements=["network", "event_id"])
-                                  .returning(col(ProcessedEvent.event_id))).first()
+        statement = insert_or_skip(ProcessedEvent, dialect_of(session), ("network", "event_id"), "event_id")
+        claimed = run(session, statement, {"network": msg.network, "event_id": msg.event_id,
+                                           "at": self.clock.now()}).first()
         return claimed is not None  # (not rowcount: through the ORM, psycopg reports -1 for this statement)
 
     @staticmethod

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.statements import measure
 
-BUDGETS = {"first ballot": 15, "changed ballot": 14, "status update": 11, "/status": 15}
+BUDGETS = {"first ballot": 13, "changed ballot": 13, "status update": 11, "/status": 15}
 
 
 async def test_everyday_commands_stay_within_their_statement_budget(tmp_path: Path) -> None:

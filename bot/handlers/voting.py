@@ -16,9 +16,10 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
+from bot.audit import record_audit
 from bot.ballot_key import check_in_session
 from bot.config import Config
 from bot.errors import UserError
@@ -27,8 +28,8 @@ from bot.notify import Outbox, person_lang, room_lang
 from bot.people import VOTING_ROLES, dm_account, grant, who
 from bot.rules.calendar import add_months
 from bot.rules.tally import approval_result, tally
+from bot.storage.prebuilt import dialect_of, insert_or_skip, run
 from bot.storage.tables import (
-    AuditEvent,
     Ballot,
     Decision,
     Electorate,
@@ -114,8 +115,7 @@ def get_vote(session: Session, number: int) -> Vote:
 
 def audit(session: Session, now: datetime, person_id: int | None, action: str, object_type: str,
           object_id: object, **details: Any) -> None:
-    session.add(AuditEvent(at=now, person_id=person_id, action=action, object_type=object_type,
-                           object_id=str(object_id), details=details or None))
+    record_audit(session, now, person_id, action, object_type, object_id, details)
 
 
 # --------------------------------------------------------------------------- proposals' history
@@ -196,14 +196,19 @@ def current_choice(session: Session, vote: Vote, person_id: int, ballot_key: str
     return ballot.choice if ballot else None
 
 
+_BALLOT = Ballot.__table__  # type: ignore[attr-defined]
+_INSERT_BALLOT = insert(_BALLOT)
+_CHANGE_BALLOT = update(_BALLOT).where(_BALLOT.c.vote_id == bindparam("b_vote_id"),
+                                       _BALLOT.c.person_id == bindparam("b_person_id"))
+
+
 def record_ballot(session: Session, vote: Vote, person_id: int, choice: str, reason: str | None,
                   now: datetime, ballot_key: str) -> bool:
     """Store or replace a ballot; returns True when it replaced an earlier one."""
     assert vote.id is not None
-    participation = session.get(Participation, (vote.id, person_id))
-    changed = participation is not None
-    if participation is None:
-        session.add(Participation(vote_id=vote.id, person_id=person_id, at=now))
+    # A participation goes with exactly one ballot (or secret choice): written together, withdrawn together.
+    first = run(session, insert_or_skip(Participation, dialect_of(session), ("vote_id", "person_id"), "vote_id"),
+                {"vote_id": vote.id, "person_id": person_id, "at": now}).first() is not None
     if vote.secret:
         slot = secret_slot(session, vote, person_id, ballot_key)
         row = secret_choice_of(session, vote, slot)
@@ -211,15 +216,15 @@ def record_ballot(session: Session, vote: Vote, person_id: int, choice: str, rea
             session.add(SecretChoice(vote_id=vote.id, slot=slot, choice=choice))
         else:
             row.choice = choice
+        session.flush()
     else:
-        ballot = session.exec(select(Ballot).where(Ballot.vote_id == vote.id,
-                                                   Ballot.person_id == person_id)).first()
-        if ballot is None:
-            session.add(Ballot(vote_id=vote.id, person_id=person_id, choice=choice, reason=reason, cast_at=now))
-        else:
-            ballot.choice, ballot.reason, ballot.changed_at = choice, reason, now
-    session.flush()
-    return changed
+        replaced = 0 if first else run(session, _CHANGE_BALLOT, {
+            "b_vote_id": vote.id, "b_person_id": person_id, "choice": choice, "reason": reason,
+            "changed_at": now}).rowcount
+        if not replaced:
+            run(session, _INSERT_BALLOT, {"vote_id": vote.id, "person_id": person_id, "choice": choice,
+                                          "reason": reason, "cast_at": now})
+    return not first
 
 
 def withdraw_ballot(session: Session, vote: Vote, person_id: int, ballot_key: str) -> bool:

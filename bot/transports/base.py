@@ -6,11 +6,14 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from bot.app import Forum
 from bot.storage.db import unit_of_work
+from bot.storage.prebuilt import run
 from bot.storage.tables import Account, OutboxMessage, Room
 
 log = logging.getLogger("forumbot.outbox")
@@ -37,6 +40,21 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+# Built once (bot/storage/prebuilt.py says why): every answer is found, sent and marked through these.
+_DUE = (select(OutboxMessage.id).where(OutboxMessage.network == bindparam("network"),
+                                       col(OutboxMessage.sent_at).is_(None),
+                                       OutboxMessage.next_attempt_at <= bindparam("now"))
+        .order_by(col(OutboxMessage.id)).limit(bindparam("limit")))
+# FOR UPDATE SKIP LOCKED: with several processes on PostgreSQL, one of them sends each message; the row stays
+# locked while it is being sent, and a process that dies releases it with its connection. The message and its room
+# in one query (`of`: PostgreSQL locks only the outbox row, and refuses to lock the nullable side of an outer join).
+_MESSAGE_WITH_ROOM = (select(OutboxMessage, Room).outerjoin(Room, col(Room.id) == OutboxMessage.room_id)
+                      .where(OutboxMessage.id == bindparam("message_id"), col(OutboxMessage.sent_at).is_(None))
+                      .with_for_update(skip_locked=True, of=OutboxMessage))
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_UPDATE_MESSAGE = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("message_id"))  # values given when it runs
+
+
 async def drain_outbox(forum: Forum, transport: Transport, limit: int = 500, max_batches: int = 20) -> int:
     """Send what is due on this transport's network, oldest first, `limit` at a time until none is left (or
     `max_batches` were done: rows another process holds are skipped, not waited for); returns how many were sent."""
@@ -44,11 +62,7 @@ async def drain_outbox(forum: Forum, transport: Transport, limit: int = 500, max
     for _ in range(max_batches):
         now = forum.clock.now()
         with Session(forum.engine) as session:
-            pending = session.exec(
-                select(OutboxMessage.id).where(OutboxMessage.network == transport.network,
-                                               col(OutboxMessage.sent_at).is_(None),
-                                               OutboxMessage.next_attempt_at <= now)
-                .order_by(col(OutboxMessage.id)).limit(limit)).all()
+            pending = list(run(session, _DUE, {"network": transport.network, "now": now, "limit": limit}).scalars())
         sent += await _send_batch(forum, transport, pending)
         if len(pending) < limit:
             break
@@ -59,19 +73,13 @@ async def _send_batch(forum: Forum, transport: Transport, pending: Sequence[int 
     sent = 0
     for message_id in pending:
         with unit_of_work(forum.engine) as session:
-            # FOR UPDATE SKIP LOCKED: with several processes on PostgreSQL, one of them sends each message; the
-            # row stays locked while it is being sent, and a process that dies releases it with its connection.
-            # The message and its room in one query (`of`: PostgreSQL locks only the outbox row, and refuses to
-            # lock the nullable side of an outer join anyway).
-            found = session.exec(select(OutboxMessage, Room).outerjoin(Room, col(Room.id) == OutboxMessage.room_id)
-                                 .where(OutboxMessage.id == message_id, col(OutboxMessage.sent_at).is_(None))
-                                 .with_for_update(skip_locked=True, of=OutboxMessage)).first()
+            found = session.exec(_MESSAGE_WITH_ROOM, params={"message_id": message_id}).first()
             if found is None:
                 continue
             message, room = found
             if room is not None and not room.active:
-                message.last_error = "room inactive: the bot was removed"
-                message.next_attempt_at = forum.clock.now() + MAX_BACKOFF * 24
+                _record(session, message, last_error="room inactive: the bot was removed",
+                        next_attempt_at=forum.clock.now() + MAX_BACKOFF * 24)
                 continue
             account = None
             if room is None and message.person_id is not None:
@@ -81,14 +89,17 @@ async def _send_batch(forum: Forum, transport: Transport, pending: Sequence[int 
             try:
                 platform_id = await transport.deliver(message, room, account)
             except Exception as exc:  # any failure: keep it for a later attempt
-                message.attempts += 1
-                message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                message.next_attempt_at = forum.clock.now() + backoff(message.attempts)
-                log.warning("delivery of outbox %s failed (attempt %s): %s", message.id, message.attempts,
-                            message.last_error)
+                attempts, error = message.attempts + 1, f"{type(exc).__name__}: {exc}"[:500]
+                _record(session, message, attempts=attempts, last_error=error,
+                        next_attempt_at=forum.clock.now() + backoff(attempts))
+                log.warning("delivery of outbox %s failed (attempt %s): %s", message.id, attempts, error)
                 continue
-            message.sent_at = forum.clock.now()
-            message.attempts += 1
-            message.platform_message_id = platform_id
+            _record(session, message, sent_at=forum.clock.now(), attempts=message.attempts + 1,
+                    platform_message_id=platform_id)
             sent += 1
     return sent
+
+
+def _record(session: Session, message: OutboxMessage, **values: Any) -> None:
+    """Write what became of a delivery attempt (one UPDATE, not the ORM's flush of a changed object)."""
+    run(session, _UPDATE_MESSAGE, {"message_id": message.id, **values})

@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from bot.app import Forum
+from bot.audit import record_audit
 from bot.clock import RealClock, SimulatedClock
 from bot.messages import Incoming
 from bot.parsing import Duration
 from bot.people import grant, identify, roles_of
 from bot.storage.db import unit_of_work
-from bot.storage.tables import Account, AuditEvent, KeyValue, OutboxMessage, Room
+from bot.storage.tables import Account, KeyValue, OutboxMessage, Room
 from bot.transports.base import Transport, drain_outbox
 
 NETWORK = "console"
@@ -131,8 +132,7 @@ class ConsoleSession:
             person, _ = identify(session, self.forum.config, now, NETWORK, name, name, name, None)
             if "admin" not in roles_of(session, person, now):
                 grant(session, person, "admin", None, now, None, None)
-                session.add(AuditEvent(at=now, person_id=None, action="role.grant", object_type="person",
-                                       object_id=str(person.id), details={"role": "admin", "by": "console"}))
+                record_audit(session, now, None, "role.grant", "person", person.id, {"role": "admin", "by": "console"})
 
     async def _message(self, line: str, lineno: int) -> None:
         match = _MESSAGE.match(line)
