@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_
+from sqlalchemy import bindparam, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from bot.config import Config
 from bot.i18n import Lang, normalize_language
+from bot.storage.prebuilt import run
 from bot.storage.tables import Account, Person, Role, Room, WorkingGroup
 
 VOTING_ROLES = frozenset({"member", "cochair", "committee"})
@@ -20,10 +22,14 @@ ROLES = ("member", "cochair", "committee", "secretariat", "observer", "admin")
 _ACCOUNT_WITH_PERSON = (select(Account, Person).join(Person, col(Person.id) == Account.person_id)
                         .where(Account.network == bindparam("network"),
                                Account.platform_user_id == bindparam("user_id")))
+_ACCOUNTS = Account.__table__  # type: ignore[attr-defined]
+_STAMP_SEEN = update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id")).values(last_seen_at=bindparam("now"))
 _ROOM = select(Room).where(Room.network == bindparam("network"),
                            Room.platform_room_id == bindparam("platform_room_id"))
-_ACTIVE_ROLES = select(Role).where(Role.person_id == bindparam("person_id"), Role.since <= bindparam("now"),
-                                   or_(col(Role.until).is_(None), col(Role.until) > bindparam("now")))
+_HOLDS_ROLE = (Role.person_id == bindparam("person_id"), Role.since <= bindparam("now"),
+               or_(col(Role.until).is_(None), col(Role.until) > bindparam("now")))
+_ACTIVE_ROLES = select(Role).where(*_HOLDS_ROLE)
+_ACTIVE_ROLE_NAMES = select(Role.role).where(*_HOLDS_ROLE)
 
 
 def handle_key(ref: str) -> str:
@@ -80,7 +86,12 @@ def identify(session: Session, config: Config, now: datetime, network: str, user
     hint = normalize_language(locale_hint)
     if hint and person.locale_hint != hint:
         person.locale_hint = hint
-    account.last_seen_at = now
+    if account.id is None:
+        account.last_seen_at = now
+    elif account.last_seen_at != now:
+        # One UPDATE, the account left unchanged in the session: the ORM's flush of it would cost more.
+        run(session, _STAMP_SEEN, {"account_id": account.id, "now": now})
+        set_committed_value(account, "last_seen_at", now)
     session.flush()
     if config.is_bootstrap_admin(network, user_id, handle) and "admin" not in roles_of(session, person, now):
         grant(session, person, "admin", None, now, None, None)
@@ -126,7 +137,7 @@ def active_roles(session: Session, person_id: int, now: datetime) -> list[Role]:
 
 def roles_of(session: Session, person: Person, now: datetime) -> set[str]:
     assert person.id is not None
-    return {role.role for role in active_roles(session, person.id, now)}
+    return set(run(session, _ACTIVE_ROLE_NAMES, {"person_id": person.id, "now": now}).scalars())
 
 
 def grant(session: Session, person: Person, role: str, group: WorkingGroup | None, now: datetime,

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from bot.context import Context
@@ -166,8 +167,11 @@ def is_late(milestone: Milestone, today: date) -> bool:
 # --------------------------------------------------------------------------- lookups
 
 
+_COMMITMENT_BY_CODE = select(Commitment).where(Commitment.code == bindparam("code"))
+
+
 def commitment_by_code(session: Session, code: str) -> Commitment:
-    found = session.exec(select(Commitment).where(Commitment.code == code.upper())).first()
+    found = session.exec(_COMMITMENT_BY_CODE, params={"code": code.upper()}).first()
     if found is None:
         raise UserError(T("There is no commitment {code}. Send /commitments to see them.", code=Raw(code)))
     return found

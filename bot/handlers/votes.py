@@ -211,7 +211,7 @@ async def vote_cast(ctx: Context, number: int, ballot: str | None) -> None:
                           "visible to this room. Send it to me in a private chat: /vote {ref} …", ref=vid(number)))
     if vote.status != "open":
         raise UserError(T("Vote {ref} is closed; ballots can no longer be cast or changed.", ref=vid(number)))
-    if ctx.session.get(Electorate, (vote.id, ctx.person_id)) is None:
+    if not voting.is_eligible(ctx.session, vote, ctx.person_id):
         raise _not_eligible(ctx, vote)
     if withdrawing:
         if not voting.withdraw_ballot(ctx.session, vote, ctx.person_id, ctx.config.ballot_key):
@@ -281,7 +281,7 @@ def _status_lines(ctx: Context, vote: Vote) -> list[Localizable | None]:
         elif vote.secret:
             parts.append(T("The choices of a secret vote are counted only when it closes."))
         mine = ctx.session.get(Participation, (vote.id, ctx.person_id))
-        eligible = ctx.session.get(Electorate, (vote.id, ctx.person_id)) is not None
+        eligible = voting.is_eligible(ctx.session, vote, ctx.person_id)
         if eligible:
             parts.append(T("You have voted.") if mine else T("You have not voted yet."))
     else:
@@ -325,7 +325,7 @@ async def votes(ctx: Context) -> None:
         assert vote.id is not None
         electorate = len(voting.electorate_ids(ctx.session, vote.id))
         cast = len(voting.participants(ctx.session, vote.id))
-        eligible = ctx.session.get(Electorate, (vote.id, ctx.person_id)) is not None
+        eligible = voting.is_eligible(ctx.session, vote, ctx.person_id)
         mine = ctx.session.get(Participation, (vote.id, ctx.person_id)) is not None
         lines.append(Lines([
             Raw(f"• V{vote.id} "), Raw(vote.title), Raw(" — "), body_label(ctx.session, vote.body, vote.group_id),
@@ -348,7 +348,7 @@ async def start_vote(ctx: Context, rest: str) -> None:
     vote = get_vote(ctx.session, number)
     if vote.status != "open":
         raise UserError(T("Vote {ref} is closed; ballots can no longer be cast or changed.", ref=vid(number)))
-    if ctx.session.get(Electorate, (vote.id, ctx.person_id)) is None:
+    if not voting.is_eligible(ctx.session, vote, ctx.person_id):
         raise _not_eligible(ctx, vote)
     ctx.reply_private(Lines([T("Your ballot in {ref}: {title}", ref=vid(number), title=Raw(vote.title)),
                              voting.how_to_vote(ctx.session, vote), _deadline_line(vote)]),
@@ -357,7 +357,7 @@ async def start_vote(ctx: Context, rest: str) -> None:
 
 def pending_votes_section(ctx: Context) -> Localizable | None:
     waiting = [v for v in open_votes(ctx.session)
-               if ctx.session.get(Electorate, (v.id, ctx.person_id)) is not None
+               if voting.is_eligible(ctx.session, v, ctx.person_id)
                and ctx.session.get(Participation, (v.id, ctx.person_id)) is None]
     if not waiting:
         return None

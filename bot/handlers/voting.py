@@ -106,6 +106,15 @@ def get_proposal(session: Session, number: int) -> Proposal:
     return proposal
 
 
+_IN_ELECTORATE = (select(Electorate.person_id)
+                  .where(Electorate.vote_id == bindparam("vote_id"), Electorate.person_id == bindparam("person_id")))
+
+
+def is_eligible(session: Session, vote: Vote, person_id: int) -> bool:
+    """Whether the person is in the vote's electorate (frozen when it opened)."""
+    return run(session, _IN_ELECTORATE, {"vote_id": vote.id, "person_id": person_id}).first() is not None
+
+
 def get_vote(session: Session, number: int) -> Vote:
     vote = session.get(Vote, number)
     if vote is None:

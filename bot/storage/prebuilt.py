@@ -28,8 +28,9 @@ def insert_or_skip(model: type[SQLModel], dialect: str, conflict: tuple[str, ...
 
 
 def run(session: Session, statement: Any, params: Mapping[str, Any] | list[dict[str, Any]]) -> CursorResult[Any]:
-    """Run a Core statement in the session's transaction, without the ORM's per-statement work (no autoflush, no
-    entities: use it for writes and for reads of plain columns)."""
+    """Run a Core statement in the session's transaction, after the session's pending changes (as the ORM's
+    autoflush would), without the ORM's per-statement work: for writes, and reads of plain columns."""
+    session.flush()  # nothing to do, and nearly free, when nothing is pending
     return session.connection().execute(statement, params)
 
 
