@@ -25,8 +25,19 @@ def median(values: Sequence[float]) -> float:
 
 
 def peak_rss_mb() -> float:
-    """The process's peak resident memory (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """The process's peak resident memory.
+
+    On Linux, from VmHWM in /proc/self/status: the peak of this program's own memory. `ru_maxrss` is not: Linux
+    carries it over fork and exec, so a subprocess started by a big parent reports at least the parent's size.
+    """
+    try:
+        with open("/proc/self/status", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux, bytes on macOS
 
 
 def machine() -> str:
