@@ -42,7 +42,7 @@ class Outbox:
         inserted = run(self.session, statement, values).first() is not None
         if inserted:
             self.queued[values["key"]] = values["text"]
-        return inserted  # (RETURNING, not rowcount: psycopg reports -1 for this statement)
+        return inserted  # (RETURNING, not rowcount, says whether the row was inserted)
 
     def to_room(self, room: Room, message: Localizable, *, kind: str, key: str,
                 payload: dict[str, Any] | None = None, lang: Lang | None = None) -> bool:

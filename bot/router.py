@@ -95,7 +95,7 @@ class Router:
         statement = insert_or_skip(ProcessedEvent, dialect_of(session), ("network", "event_id"), "event_id")
         claimed = run(session, statement, {"network": msg.network, "event_id": msg.event_id,
                                            "at": self.clock.now()}).first()
-        return claimed is not None  # (not rowcount: through the ORM, psycopg reports -1 for this statement)
+        return claimed is not None  # (RETURNING, not rowcount, says whether the row was inserted)
 
     @staticmethod
     def _answered_inline(session: Session, msg: Incoming, ctx: Context) -> None:

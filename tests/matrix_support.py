@@ -28,6 +28,7 @@ from bot.app import Forum
 from bot.clock import SimulatedClock
 from bot.config import Config, MatrixConfig
 from bot.transports.matrix import MatrixTransport
+from tests.support import waiting
 from tests.support.synapse import SynapseServer
 
 DEADLINE = 30.0
@@ -39,15 +40,8 @@ def unique(name: str) -> str:
 
 
 async def until(predicate: Callable[[], Any], what: str, timeout: float = DEADLINE) -> Any:
-    """Poll a condition until it holds, or fail after the deadline (never a fixed sleep)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
+    """`waiting.until` at a homeserver's pace."""
+    return await waiting.until(predicate, what, timeout, every=0.05)
 
 
 @dataclass

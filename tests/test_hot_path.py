@@ -69,9 +69,10 @@ async def test_core_statements_see_what_the_session_has_not_flushed_yet(forum: F
     await play(forum, SETUP)
     with unit_of_work(forum.engine) as session:
         vote = session.exec(select(Vote)).one()
-        assert vote.id is not None
-        session.add(Electorate(vote_id=vote.id, person_id=1))  # alice (the admin) is not in the plenary's electorate
-        assert is_eligible(session, vote, 1)
+        alice = session.exec(select(Account.person_id).where(Account.handle == "alice")).one()
+        assert vote.id is not None and not is_eligible(session, vote, alice)  # the admin is not a plenary member
+        session.add(Electorate(vote_id=vote.id, person_id=alice))
+        assert is_eligible(session, vote, alice)
         session.rollback()
 
 

@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,18 +35,11 @@ from bot.storage.db import make_engine
 from tests.support import TEST_BALLOT_KEY
 from tests.support.telegram_bot import TOKEN, telegram_forum
 from tests.support.telegram_emulator import TelegramEmulator
+from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = LeadershipConfig(retry_seconds=0.02, check_seconds=0.25)
 KEY = receiver_key("telegram", "123456")
-
-
-async def until(predicate: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting until {what}")
-        await asyncio.sleep(0.005)
 
 
 @dataclass

@@ -98,7 +98,8 @@ async def test_run_telegram_wiring(config: Config, emu: TelegramEmulator, monkey
     from bot.scheduling.runner import DueScheduler
     from bot.storage.db import unit_of_work
     from bot.transports.telegram import run_telegram
-    from tests.support.telegram_bot import START, telegram_config, until
+    from tests.support.telegram_bot import START, telegram_config
+    from tests.support.waiting import until
 
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
     forum = Forum(telegram_config(config, emu), SimulatedClock(START), migrate=False)

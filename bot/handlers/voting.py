@@ -122,11 +122,6 @@ def get_vote(session: Session, number: int) -> Vote:
     return vote
 
 
-def audit(session: Session, now: datetime, person_id: int | None, action: str, object_type: str,
-          object_id: object, **details: Any) -> None:
-    record_audit(session, now, person_id, action, object_type, object_id, details)
-
-
 # --------------------------------------------------------------------------- proposals' history
 
 
@@ -389,8 +384,8 @@ def close_vote(session: Session, config: Config, outbox: Outbox, now: datetime, 
         session.execute(update(SecretChoice).where(col(SecretChoice.vote_id) == vote.id).values(slot=None)
                         .execution_options(synchronize_session=False))
         vote.salt = None
-    audit(session, now, by, "vote.close", "vote", vote.id, outcome=(vote.result or {}).get("outcome"),
-          early=now < vote.closes_at)
+    record_audit(session, now, by, "vote.close", "vote", vote.id,
+                 {"outcome": (vote.result or {}).get("outcome"), "early": now < vote.closes_at})
     session.flush()
     return Closed(vote, decision)
 
@@ -495,8 +490,8 @@ def _seat(session: Session, person_id: int, now: datetime, until: datetime | Non
     person = session.get(Person, person_id)
     if person is not None:
         grant(session, person, "committee", None, now, until, None)
-        audit(session, now, None, "role.grant", "person", person_id, role="committee",
-              until=until.isoformat() if until else None, by="election")
+        record_audit(session, now, None, "role.grant", "person", person_id,
+                     {"role": "committee", "until": until.isoformat() if until else None, "by": "election"})
 
 
 def _elected_line(session: Session, elected: list[int], until: datetime | None) -> Localizable:
@@ -535,7 +530,7 @@ def resolve_tie(session: Session, config: Config, outbox: Outbox, now: datetime,
     vote.status = "closed"
     decision = _election_decision(session, vote, now, "elected", elected, int(result.get("cast", 0)),
                                   int(result.get("electorate", 0)))
-    audit(session, now, by, "election.resolve", "vote", vote.id, chosen=chosen)
+    record_audit(session, now, by, "election.resolve", "vote", vote.id, {"chosen": chosen})
     message = Lines([T("Election {ref}: the co-chairs settled the tie.", ref=vid(vote.id)),
                      _elected_line(session, elected, until),
                      T("Recorded in the register as {ref}.", ref=did(decision.id))])

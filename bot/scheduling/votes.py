@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.audit import record_audit
 from bot.config import Config
 from bot.handlers import voting
 from bot.handlers.voting import vid
@@ -54,7 +55,7 @@ def send_reminders(job: JobContext) -> int:
                                     payload=voting.ballot_payload(vote, reader, job.session)):
                 reminded += 1
         sent += reminded
-        voting.audit(job.session, job.now, None, "vote.remind", "vote", vote.id, sent=reminded)
+        record_audit(job.session, job.now, None, "vote.remind", "vote", vote.id, {"sent": reminded})
     return sent
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -16,20 +15,11 @@ from bot.clock import SimulatedClock
 from bot.config import Config
 from bot.transports.telegram import TelegramTransport, build_application
 from tests.support.telegram_emulator import Chat, SentRecord, TelegramEmulator, User
+from tests.support.waiting import until
 
 TOKEN = "123456:TEST-token"
 BOT_USERNAME = "forum_test_bot"
 START = datetime(2024, 1, 15, 8, 0, tzinfo=UTC)
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
-    """Wait for a condition of the running bot (not for a schedule: time is simulated)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.002)
 
 
 @dataclass
@@ -45,7 +35,8 @@ class TelegramBot:
         return self.forum.clock
 
     async def settle(self, processed: int, timeout: float = 5.0) -> None:
-        await until(lambda: self.transport.processed >= processed, timeout, f"{processed} updates processed")
+        await until(lambda: self.transport.processed >= processed, f"{processed} updates processed", timeout,
+                    every=0.002)
 
     async def say(self, chat: Chat, user: User, text: str, timeout: float = 5.0) -> list[SentRecord]:
         """`user` writes `text` in `chat`; returns every message the bot sent while handling it."""
