@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.errors import PermissionDenied, UserError
 from bot.i18n import Lang, Localizable, Raw, T
 from bot.notify import Outbox, person_lang
-from bot.people import group_by_slug, resolve, roles_of
+from bot.people import group_by_slug, resolve
 from bot.storage.tables import Account, Person, Room, WorkingGroup
 
 
@@ -91,6 +91,3 @@ class Context:
         """Object-level permission (e.g. the author or a co-chair); command-level checks live in the registry."""
         if not self.has_role(*roles):
             raise PermissionDenied(T("You are not allowed to do this."))
-
-    def refresh_roles(self) -> None:
-        self.roles = roles_of(self.session, self.person, self.now)
