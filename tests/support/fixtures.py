@@ -125,3 +125,24 @@ def postgres_url(postgres_cluster: PostgresCluster | ExistingPostgres) -> Iterat
         yield url
     finally:
         postgres_cluster.drop_database(name)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """A run that skipped tests says so loudly at the end, with why: never a quiet green."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons: dict[str, int] = {}
+    for report in skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    write = terminalreporter.write_line
+    write("")
+    write("=" * 78, red=True, bold=True)
+    write(f"NOT A FULL RUN: {len(skipped)} test(s) skipped. In CI these fail instead.", red=True, bold=True)
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        write(f"  {count:4d} × {reason}", red=True)
+    write("  To run them: as root, `bash .ci/services.sh` (or ./scripts/test, which runs it when it can).", red=True)
+    write("=" * 78, red=True, bold=True)
