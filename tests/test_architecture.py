@@ -15,7 +15,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "bot.storage": (*ABOVE_CORE, *CHAT, "bot.scheduling", "bot.wording", "bot.domain", "bot.notify"),
     "bot.domain": (*ABOVE_CORE, *CHAT, "bot.scheduling", "bot.wording", "bot.i18n", "bot.parsing"),
     "bot.wording": (*ABOVE_CORE, *CHAT, "bot.scheduling"),
-    "bot.notify": (*ABOVE_CORE, *CHAT, "bot.scheduling", "bot.wording"),
+    "bot.notify": (*ABOVE_CORE, *CHAT, "bot.scheduling", "bot.wording", "bot.domain"),
     "bot.scheduling": (*ABOVE_CORE, *CHAT),
     "bot.handlers": (*ABOVE_CORE, "bot.scheduling"),
     "bot.context": (*ABOVE_CORE, "bot.handlers", "bot.scheduling"),
