@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from bot.app import Forum
 from bot.audit import record_audit
 from bot.clock import RealClock, SimulatedClock
-from bot.messages import Incoming
+from bot.messages import Incoming, Outgoing
 from bot.parsing import Duration
 from bot.people import grant, identify, roles_of
 from bot.storage.db import unit_of_work
-from bot.storage.tables import Account, KeyValue, OutboxMessage, Room
+from bot.storage.tables import Account, KeyValue, Room
 from bot.transports.base import Transport, drain_outbox
 
 NETWORK = "console"
@@ -45,7 +45,7 @@ class ConsoleTransport(Transport):
     def __init__(self, write: Callable[[str], None]) -> None:
         self.write = write
 
-    async def deliver(self, message: OutboxMessage, room: Room | None, account: Account | None) -> str | None:
+    async def deliver(self, message: Outgoing, room: Room | None, account: Account | None) -> str | None:
         if room is not None:
             label = f"dm {room.platform_room_id.removeprefix('dm:')}" if room.is_private else room.platform_room_id
         elif account is not None:
@@ -56,9 +56,9 @@ class ConsoleTransport(Transport):
         self.write(f"[{label}] bot: {first}")
         for line in rest:
             self.write(f"  {line}")
-        attachment = (message.payload or {}).get("file")
+        attachment = message.extras.attachment
         if attachment:
-            self.write(f"  📎 {attachment['name']} ({len(attachment['content'].encode())} bytes)")
+            self.write(f"  📎 {attachment.name} ({len(attachment.content.encode())} bytes)")
         return str(message.id)
 
 
