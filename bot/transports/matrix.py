@@ -52,8 +52,8 @@ from nio import (
 from nio.api import RoomPreset
 
 from bot.app import Forum
+from bot.bot_rooms import bot_joined, bot_left, cannot_read
 from bot.config import MatrixConfig
-from bot.membership import bot_joined, bot_left, cannot_read
 from bot.messages import Attachment, Handled, Incoming, Outgoing
 from bot.storage.state import get_state, set_state
 from bot.storage.tables import Account, Room

@@ -42,9 +42,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import Forum
+from bot.bot_rooms import bot_joined, bot_left, button_refused, cannot_write_privately, room_moved, wrote_in
 from bot.config import Config
 from bot.i18n import fold
-from bot.membership import bot_joined, bot_left, button_refused, cannot_write_privately, room_moved, wrote_in
 from bot.messages import Button, Extras, Handled, Incoming, Outgoing
 from bot.storage.state import get_state, set_state
 from bot.storage.tables import Account, Room
