@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 from bot.config import Config, LeadershipConfig, load_config
 from bot.messages import Incoming
 from bot.runtime.process import leader_lock, send_telegram, telegram_identity
-from bot.runtime.receiver_lock import ReceiverLock, Receive, Turns, receiver_key
+from bot.runtime.receiver_lock import Receive, ReceiverLock, Turns, receiver_key
 from bot.runtime.scheduler import DueScheduler
 from bot.storage.db import make_engine
 from tests.support import TEST_BALLOT_KEY
