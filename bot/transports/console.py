@@ -19,6 +19,7 @@ from bot.messages import Incoming, Outgoing
 from bot.parsing import Duration
 from bot.people import grant, identify, roles_of
 from bot.storage.db import unit_of_work
+from bot.storage.state import get_state
 from bot.storage.tables import Account, KeyValue, Room
 from bot.transports.base import Transport, drain_outbox
 
@@ -179,11 +180,10 @@ class ConsoleSession:
         return f"console.script.{self.id_prefix}"
 
     def _position(self) -> tuple[int, datetime | None]:
-        with unit_of_work(self.forum.engine) as session:
-            row = session.get(KeyValue, self._position_key)
-        if row is None:
+        value = get_state(self.forum.engine, self._position_key)
+        if value is None:
             return 0, None
-        lineno, _, when = row.value.partition(" ")
+        lineno, _, when = value.partition(" ")
         return int(lineno), datetime.fromisoformat(when)
 
     def _save_position(self, lineno: int) -> None:
