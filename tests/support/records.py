@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, inspect, select
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, inspect, select
 
 Row = dict[str, Any]
 
@@ -48,28 +48,31 @@ def _utc(value: Any) -> Any:
     return value
 
 
-def table_rows(engine: Engine, name: str, *, parse_json: bool = True) -> list[Row]:
-    """The rows of one table, ordered by primary key (by every column when it has none)."""
-    table = Table(name, MetaData(), autoload_with=engine)
+def _rows(conn: Connection, table: Table, parse_json: bool) -> list[Row]:
     order = list(table.primary_key.columns) or list(table.columns)
     dates = {c.name for c in table.columns if isinstance(c.type, DateTime)}
-    with engine.connect() as conn:
-        rows = conn.execute(select(table).order_by(*order)).mappings().all()
     out: list[Row] = []
-    for row in rows:
-        values = {}
-        for column, value in row.items():
-            if column in dates and value is not None:
-                values[column] = _utc(value)
-            else:
-                values[column] = parse_json_deep(value) if parse_json else value
-        out.append(values)
+    for row in conn.execute(select(table).order_by(*order)).mappings().all():
+        out.append({column: _utc(value) if column in dates and value is not None
+                    else parse_json_deep(value) if parse_json else value for column, value in row.items()})
     return out
 
 
+def table_rows(engine: Engine, name: str, *, parse_json: bool = True) -> list[Row]:
+    """The rows of one table, ordered by primary key (by every column when it has none)."""
+    table = Table(name, MetaData(), autoload_with=engine)
+    with engine.connect() as conn:
+        return _rows(conn, table, parse_json)
+
+
 def dump_tables(engine: Engine, *, parse_json: bool = True) -> dict[str, list[Row]]:
-    """Every row of every table of the database, by table name (tables sorted, rows by primary key)."""
-    return {name: table_rows(engine, name, parse_json=parse_json) for name in sorted(inspect(engine).get_table_names())}
+    """Every row of every table of the database, by table name (tables sorted, rows by primary key), read in one
+    transaction."""
+    names = sorted(inspect(engine).get_table_names())
+    metadata = MetaData()
+    metadata.reflect(bind=engine, only=names)
+    with engine.connect() as conn:
+        return {name: _rows(conn, metadata.tables[name], parse_json) for name in names}
 
 
 KEY = "<key>"  # the path element that marks a dict key yielded by `leaves`
