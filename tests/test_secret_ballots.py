@@ -438,11 +438,12 @@ async def test_no_row_links_a_voter_to_a_secret_choice(forum: Forum) -> None:
 
 
 @pytest.fixture
-def another_forum(config: Config, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Forum]]:
-    """More forums on fresh databases of the same kind as `forum`'s (SQLite or PostgreSQL)."""
+def another_forum(config: Config, request: pytest.FixtureRequest, tmp_path: Path
+                  ) -> Iterator[Callable[[str], Forum]]:
+    """More forums on fresh databases of the same kind as `forum`'s (SQLite or PostgreSQL), with a given key."""
     made: list[tuple[Forum, Callable[[], None]]] = []
 
-    def make() -> Forum:
+    def make(ballot_key: str) -> Forum:
         if config.database_url.startswith("sqlite"):
             path = tmp_path / f"another-{len(made)}.sqlite3"
             shutil.copy(request.getfixturevalue("migrated_template"), path)
@@ -454,7 +455,8 @@ def another_forum(config: Config, request: pytest.FixtureRequest, tmp_path: Path
 
             def drop() -> None:
                 cluster.drop_database(name)
-        made.append((Forum(replace(config, database_url=url), SimulatedClock(), migrate=False), drop))
+        made.append((Forum(replace(config, database_url=url, ballot_key=ballot_key), SimulatedClock(), migrate=False),
+                     drop))
         return made[-1][0]
 
     yield make
@@ -468,8 +470,7 @@ def canonical(value: Any) -> str:
 
 
 # What differs between two plays of the same script: random by design. Anything else differing is a surprise.
-RANDOM = {("secret_choice", "id"), ("secret_choice", "slot"), ("vote", "salt"),
-          ("key_value", "value")}  # the fingerprint of a SQLite database's generated key
+RANDOM = {("secret_choice", "id"), ("secret_choice", "slot"), ("vote", "salt")}
 
 
 def noise(first: dict[str, list[Row]], again: dict[str, list[Row]]) -> set[tuple[str, str]]:
@@ -496,9 +497,10 @@ def differences(first: dict[str, list[Row]], other: dict[str, list[Row]], masked
     return found
 
 
-async def test_who_chose_what_changes_nothing_stored(forum: Forum, another_forum: Callable[[], Forum]) -> None:
+async def test_who_chose_what_changes_nothing_stored(forum: Forum, another_forum: Callable[[str], Forum]) -> None:
     """Permuting the choices among the voters (same totals) changes no row, but for what is random anyway."""
-    again, permuted = another_forum(), another_forum()
+    # the same ballot key for the three (a SQLite database would generate its own, and the fingerprints differ)
+    again, permuted = another_forum(forum.config.ballot_key), another_forum(forum.config.ballot_key)
     dumps: dict[str, list[dict[str, list[Row]]]] = {"open": [], "closed": []}
     for run, ballots in ((forum, PLAYED), (again, PLAYED), (permuted, PERMUTED)):
         out = await play(run, script(ballots)[0])
