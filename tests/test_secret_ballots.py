@@ -20,6 +20,12 @@ Finally the strongest form: the same script played with the voters' choices perm
 result) must leave a database that differs from the first only where two plays of the *same* script differ too
 (random ids, salts, slots, the key). Whatever the bot stored that depends on who chose what, in any table, any
 column, any wording, shows up there.
+
+Not covered, because it is not in any column: the physical order of rows. On PostgreSQL, `ORDER BY ctid` on
+secret_choice lists the choices in the order of each voter's last ballot, open or closed (an UPDATE writes a new
+row version at the end, and closing rewrites them all in that order), which the audit log's times give per voter.
+Old row versions (slots, salts) also stay in SQLite's WAL until a checkpoint, and in PostgreSQL's dead tuples until
+a vacuum.
 """
 
 from __future__ import annotations
@@ -118,7 +124,7 @@ def script(ballots: Ballots) -> tuple[str, dict[int, tuple[str, int, str]]]:
 
 
 def final_choices(ballots: Ballots) -> dict[int, dict[str, str]]:
-    """Each voter's last choice per vote, as stored (a motion's word; an election's JSON list of person ids)."""
+    """Each voter's last ballot per vote, as sent (its first word), a withdrawn one left out."""
     last: dict[int, dict[str, str]] = {MOTION: {}, ELECTION: {}}
     for voter, vote, text in ballots:
         if text == "withdraw":
