@@ -1,10 +1,14 @@
-"""Property: no message, however odd, raises out of the router; every command gets an answer; a refused
-command changes nothing but the bookkeeping (processed events, the outbox)."""
+"""Property: no message, however odd, raises out of the router or inside it; every command gets an answer; a
+refused command changes nothing but the bookkeeping (processed events, the outbox).
+
+"Inside it" matters: the router turns any exception into a polite "something went wrong" answer (outcome
+"error", and a logged traceback), so counting answers alone would let a crashing handler pass."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -22,6 +26,7 @@ from bot.router import split_command
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
 
+INTERNAL_ERROR = "error"  # Router.handle's outcome when a handler raised something other than a UserError
 BOOKKEEPING = {"processed_event", "outbox", "person", "account", "room", "alembic_version"}
 NAMES = sorted({name for cmd in registry.all_commands() for name in (cmd.path, cmd.path_fr)})
 TOKENS = ["P1", "V1", "A1", "M1", "S1", "@bob", "@ghost:example.org", "yes", "pour", "abstain", "50%", "150%",
@@ -43,6 +48,17 @@ def _counts(session: Session) -> dict[str, int]:
             for t in tables}
 
 
+class Errors(logging.Handler):
+    """Every record at ERROR or above, whoever logs it (the router logs an internal error with its traceback)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 def test_random_messages(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/fuzz.sqlite3")
     upgrade(engine)
@@ -57,6 +73,9 @@ def test_random_messages(tmp_path: Path) -> None:
                                                       room_id="plenary", user_id=sender, handle=sender,
                                                       text="/whoami")))
 
+    errors = Errors()
+    logging.getLogger().addHandler(errors)
+
     @settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(text=messages, sender=st.sampled_from(["root", "zoe"]), private=st.booleans())
     def check(text: str, sender: str, private: bool) -> None:
@@ -64,9 +83,13 @@ def test_random_messages(tmp_path: Path) -> None:
         with Session(engine) as session:
             before = _counts(session)
         event = f"fuzz:{next(ids)}"
+        errors.records.clear()
         result = loop.run_until_complete(forum.handle(Incoming(
             network="console", event_id=event, room_id=f"dm:{sender}" if private else "plenary",
             user_id=sender, handle=sender, display_name=sender, text=text, is_private=private)))
+        assert result.outcome != INTERNAL_ERROR, f"internal error on {text!r} ({sender}, private={private})"
+        assert not errors.records, f"{text!r} logged: " + "; ".join(
+            logging.Formatter().format(record) for record in errors.records)
         if split_command(clean_text(text)) is not None:
             assert result.replies, f"no answer to {text!r} ({result.outcome})"
             stats["answered"] += 1
@@ -77,6 +100,7 @@ def test_random_messages(tmp_path: Path) -> None:
     try:
         check()
     finally:
+        logging.getLogger().removeHandler(errors)
         loop.close()
         engine.dispose()
     assert stats["examples"] >= 2000
