@@ -96,7 +96,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_console(args: argparse.Namespace) -> int:
     from bot.app import Forum
-    from bot.transports.console import run_interactive, run_script
+    from bot.transports.console import SCRIPT_START, run_interactive, run_script
 
     config = _config(args)
     if args.script:
@@ -106,7 +106,7 @@ def cmd_console(args: argparse.Namespace) -> int:
             print(f"forum-bot: cannot read {args.script}: {exc.strerror}", file=sys.stderr)
             return 2
         lock = single_process_lock(config.database_url)
-        forum = Forum(config, SimulatedClock())
+        forum = Forum(config, SimulatedClock(SCRIPT_START))
         return asyncio.run(run_script(forum, text, echo=args.echo))
     lock = single_process_lock(config.database_url)  # noqa: F841  (held until exit)
     forum = Forum(config, SimulatedClock(RealClock().now()))
@@ -116,14 +116,14 @@ def cmd_console(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.app import Forum
     from bot.runner import demo_script
-    from bot.transports.console import run_script
+    from bot.transports.console import SCRIPT_START, run_script
 
     text = demo_script()
     config = _config(args)
     with tempfile.TemporaryDirectory() as tmp:
         if not args.db:
             config = replace(config, database_url=f"sqlite:///{tmp}/demo.sqlite3")
-        forum = Forum(config, SimulatedClock())
+        forum = Forum(config, SimulatedClock(SCRIPT_START))
         return asyncio.run(run_script(forum, text, echo=not args.quiet))
 
 

@@ -21,6 +21,7 @@ from bot.registry import registry
 from bot.router import split_command
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
+from tests.support import FORUM_EPOCH
 
 BOOKKEEPING = {"processed_event", "outbox", "person", "account", "room", "alembic_version"}
 NAMES = sorted({name for cmd in registry.all_commands() for name in (cmd.path, cmd.path_fr)})
@@ -47,7 +48,7 @@ def test_random_messages(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/fuzz.sqlite3")
     upgrade(engine)
     config = Config(database_url=str(engine.url), admins={"console": ("root",)})
-    forum = Forum(config, SimulatedClock(), engine=engine, migrate=False)
+    forum = Forum(config, SimulatedClock(FORUM_EPOCH), engine=engine, migrate=False)
     loop = asyncio.new_event_loop()
     ids = itertools.count()
     stats = {"examples": 0, "answered": 0}
