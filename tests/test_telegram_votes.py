@@ -85,8 +85,9 @@ async def test_committee_and_secret_votes_over_telegram_match_the_console(
     assert await run_script(console, CONSOLE, write=lambda line: None) == 0
     expected = decisions(console.engine)
     console.engine.dispose()
-    assert [row[1] for row in expected] == ["adopted", expected[1][1]]
-    assert expected[0][3:6] == (2, 0, 1)
+    assert [row[1] for row in expected] == ["adopted", "rejected"]
+    assert expected[0][3:9] == (2, 0, 1, 3, 4, False)  # committee: carol and dave yes, erin abstains, bob silent
+    assert expected[1][3:9] == (1, 1, 0, 2, 2, True)  # secret, open-data: frank yes, gina no, a tie is rejected
 
     async with telegram_bot(config, emu, START) as tg:
         await play_on_telegram(tg, emu)
