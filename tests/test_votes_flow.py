@@ -16,7 +16,7 @@ from bot.app import Forum
 from bot.clock import SimulatedClock
 from bot.config import Config
 from bot.exports import export
-from bot.storage.tables import Decision, OutboxMessage, Participation, SecretChoice, Vote
+from bot.storage.tables import Account, Decision, OutboxMessage, Participation, SecretChoice, Vote
 from tests.transcript import play
 
 START = datetime(2024, 1, 15, 8, 0, tzinfo=UTC)
@@ -125,7 +125,10 @@ async def test_no_table_links_a_voter_to_a_secret_choice(forum: Forum) -> None:
         assert len(open_slots) == 4 and all(open_slots)  # while open: opaque slots, one per voter
     out = await play(forum, "[committee] bob: /vote close V1\n", prefix="c")
     assert "Yes: 2 · No: 1 · Abstentions: 1" in out
-    people = {"carol": 3, "dave": 4, "erin": 5, "bob": 2}
+    with Session(forum.engine) as session:
+        people = {a.handle: a.person_id for a in session.exec(select(Account).where(
+            col(Account.handle).in_(["carol", "dave", "erin", "bob"]))).all()}
+    assert len(people) == 4
     with forum.engine.connect() as conn:
         tables = inspect(conn).get_table_names()
         for table in tables:
