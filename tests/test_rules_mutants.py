@@ -83,3 +83,24 @@ def test_one_month_is_a_term() -> None:
 ])
 def test_decimal_commas_and_points_in_quorums(text: str, expected: Fraction) -> None:
     assert t.parse_quorum(text) == expected
+
+
+def test_runs_of_spaces_are_one_space() -> None:
+    assert t.parse_quorum("50  %") == Fraction(1, 2)
+    assert t.parse_majority("two   thirds") == "two_thirds"
+    assert t.parse_majority("majorité\tabsolue") == "absolute"
+
+
+def test_periods_made_in_code_have_no_text_and_their_fields() -> None:
+    month, quarter, half, year = (p.Period.of_month(2024, 2), p.Period.of_quarter(2024, 3), p.Period.of_half(2024, 2),
+                                  p.Period.of_year(2024))
+    assert [x.text for x in (month, quarter, half, year, p.Period.of_day(2024, 2, 3))] == [""] * 5
+    assert (month.month, month.day, month.index) == (2, None, 2)
+    assert (year.index, year.month, year.day) == (1, None, None)
+    assert p.parse_period("Q3 2024").text == "Q3 2024" and p.parse_period("2025").text == "2025"
+
+
+def test_an_approval_result_reports_its_seats_and_no_vacancy_when_enough_candidates() -> None:
+    result = t.approval_result([["a"], ["b"]], ["a", "b", "c"], 2)
+    assert (result.seats, result.vacant, result.ballots) == (2, 0, 2)
+    assert t.approval_result([], ["a"], 3).vacant == 2
