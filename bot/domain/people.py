@@ -47,43 +47,54 @@ def handle_key(ref: str) -> str:
     return ref.strip().lstrip("@").lower()
 
 
-def identify(session: Session, config: Config, now: datetime, network: str, user_id: str,
-             handle: str | None, display_name: str, locale_hint: str | None) -> tuple[Person, Account]:
-    """Find or create the sender; a placeholder account made from an @mention is claimed by its handle.
-
-    `locale_hint` is a supported language already (`bot.i18n.normalize_language` of the platform's hint).
-    """
-    # The account with its person in one query (the person is then in the session: `get` below costs nothing).
+def _account_of(session: Session, now: datetime, network: str, user_id: str, key: str | None,
+                display_name: str) -> tuple[Account, Person | None]:
+    """The sender's account: theirs, else a placeholder made from an @mention of their handle, else a new one;
+    with its person when already loaded (kept referenced: the session holds objects weakly)."""
+    # The account with its person in one query (the person is then in the session: `get` later costs nothing).
     found = session.exec(_ACCOUNT_WITH_PERSON, params={"network": network, "user_id": user_id}).first()
-    account = found[0] if found else None
-    key = handle_key(handle) if handle else None
+    account, person = (found[0], found[1]) if found else (None, None)
     if account is None and key:
         account = session.exec(select(Account).where(Account.network == network, Account.handle == key,
                                                      col(Account.platform_user_id).is_(None))).first()
         if account is not None:
             account.platform_user_id = user_id
     if account is None:
-        person = Person(display_name=display_name or handle or user_id, created_at=now)
+        person = Person(display_name=display_name, created_at=now)
         session.add(person)
         session.flush()
         assert person.id is not None
         account = Account(person_id=person.id, network=network, platform_user_id=user_id, handle=key)
         session.add(account)
-    person_found = session.get(Person, account.person_id)
-    assert person_found is not None
-    person = person_found
-    if key and account.handle != key:
-        account.handle = key
-    if display_name and person.display_name != display_name and person.display_name in (handle, user_id, key):
-        person.display_name = display_name
-    if locale_hint and person.locale_hint != locale_hint:
-        person.locale_hint = locale_hint
+    return account, person
+
+
+def _stamp_seen(session: Session, account: Account, now: datetime) -> None:
     if account.id is None:
         account.last_seen_at = now
     elif account.last_seen_at != now:
         # One UPDATE, the account left unchanged in the session: the ORM's flush of it would cost more.
         run(session, _STAMP_SEEN, {"account_id": account.id, "now": now})
         set_committed_value(account, "last_seen_at", now)
+
+
+def identify(session: Session, config: Config, now: datetime, network: str, user_id: str,
+             handle: str | None, display_name: str, locale_hint: str | None) -> tuple[Person, Account]:
+    """Find or create the sender; a placeholder account made from an @mention is claimed by its handle.
+
+    `locale_hint` is a supported language already (`bot.i18n.normalize_language` of the platform's hint).
+    """
+    key = handle_key(handle) if handle else None
+    account, loaded = _account_of(session, now, network, user_id, key, display_name or handle or user_id)
+    person = loaded or session.get(Person, account.person_id)
+    assert person is not None
+    if key and account.handle != key:
+        account.handle = key
+    if display_name and person.display_name != display_name and person.display_name in (handle, user_id, key):
+        person.display_name = display_name
+    if locale_hint and person.locale_hint != locale_hint:
+        person.locale_hint = locale_hint
+    _stamp_seen(session, account, now)
     session.flush()
     if config.is_bootstrap_admin(network, user_id, handle) and Role.ADMIN not in roles_of(session, person, now):
         grant(session, person, Role.ADMIN, None, now, None, None)

@@ -71,7 +71,10 @@ class DueReminder:
 
     meeting: Meeting
     lead: timedelta
-    key: str
+
+    @property
+    def key(self) -> str:
+        return reminder_key(self.meeting, self.lead)
 
 
 def take_due_reminders(session: Session, config: Config, now: datetime) -> list[DueReminder]:
@@ -79,10 +82,8 @@ def take_due_reminders(session: Session, config: Config, now: datetime) -> list[
     found = []
     for meeting in _future_meetings(session, now):
         due = [lead for moment, lead in _pending(session, config, meeting) if moment <= now]
-        if not due:
-            continue
-        latest = min(due)
         for lead in due:
-            mark(session, reminder_key(meeting, lead), "meeting_reminder", lead == latest, now)
-        found.append(DueReminder(meeting, latest, reminder_key(meeting, latest)))
+            mark(session, reminder_key(meeting, lead), "meeting_reminder", lead == min(due), now)
+        if due:
+            found.append(DueReminder(meeting, min(due)))
     return found
