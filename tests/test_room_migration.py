@@ -8,9 +8,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.app import Forum
+from bot.bot_rooms import cannot_write_privately, room_moved, wrote_in
 from bot.domain.rooms import room_for
 from bot.i18n import Raw
-from bot.membership import cannot_write_privately, room_moved, wrote_in
 from bot.messages import Incoming
 from bot.notify import Outbox
 from bot.storage.db import unit_of_work
