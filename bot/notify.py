@@ -13,9 +13,8 @@ from sqlmodel import Session, col, select
 from bot.config import Config
 from bot.i18n import Lang, Localizable
 from bot.messages import Extras
-from bot.people import dm_account
 from bot.storage.prebuilt import dialect_of, insert_or_skip, run
-from bot.storage.tables import OutboxMessage, Person, Room
+from bot.storage.tables import Account, OutboxMessage, Person, Room
 
 
 def room_lang(config: Config, room: Room) -> Lang:
@@ -27,6 +26,16 @@ def person_lang(config: Config, person: Person, network: str, room: Room | None 
     locale = person.locale or person.locale_hint or (room.language if room else None) or config.default_language
     tz = room.timezone if room and room.timezone else config.timezone
     return Lang(locale, ZoneInfo(tz), network)
+
+
+def dm_account(session: Session, person_id: int) -> Account | None:
+    """The account to write to privately: the one the person used last."""
+    accounts = session.exec(select(Account).where(Account.person_id == person_id,
+                                                  col(Account.platform_user_id).is_not(None))).all()
+    if not accounts:
+        return None
+    epoch = datetime.min
+    return max(accounts, key=lambda a: (a.last_seen_at.replace(tzinfo=None) if a.last_seen_at else epoch))
 
 
 def _payload(extras: Extras | None) -> dict[str, Any] | None:
