@@ -352,7 +352,7 @@ async def start_vote(ctx: Context, rest: str) -> None:
         raise _not_eligible(ctx, vote)
     ctx.reply_private(Lines([T("Your ballot in {ref}: {title}", ref=vid(number), title=Raw(vote.title)),
                              voting.how_to_vote(ctx.session, vote), _deadline_line(vote)]),
-                      payload=voting.ballot_payload(vote, ctx.lang, ctx.session))
+                      extras=voting.ballot_payload(vote, ctx.lang, ctx.session))
 
 
 def pending_votes_section(ctx: Context) -> Localizable | None:
