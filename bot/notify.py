@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -107,10 +107,14 @@ class Outbox:
             "key": f"{key}@p{person.id}", "kind": kind, "network": account.network, "room_id": None,
             "person_id": person.id, "locale": lang.locale, "text": message.render(lang), "payload": _payload(extras)})
 
-    def rooms_with_purpose(self, purpose: str, group_id: int | None = None) -> list[Room]:
+    def rooms_with_purpose(self, purpose: str, group_id: int | None = None,
+                           group_ids: Collection[int] = ()) -> list[Room]:
+        """The active rooms with this purpose (of one group, or of any of `group_ids`), in one query."""
         query = select(Room).where(Room.purpose == purpose, Room.active == True)  # noqa: E712
         if group_id is not None:
             query = query.where(Room.group_id == group_id)
+        if group_ids:
+            query = query.where(col(Room.group_id).in_(group_ids))
         return list(self.session.exec(query.order_by(col(Room.id))).all())
 
     def to_purpose(self, purpose: str, message: Localizable, *, kind: str, key: str,
