@@ -21,9 +21,10 @@ from sqlmodel import Session, col
 from bot.app import Forum
 from bot.clock import SimulatedClock
 from bot.config import Config
+from bot.errors import ArgError
 from bot.messages import Incoming
-from bot.parsing import MAX_COMMAND_LENGTH, clean_text
-from bot.registry import Command, registry
+from bot.parsing import MAX_COMMAND_LENGTH, clean_text, tokenize
+from bot.registry import Command, descend, registry
 from bot.router import split_command
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
@@ -198,10 +199,12 @@ def _node(text: str) -> Command | None:
     """The command or subcommand a text names, as the router finds it."""
     parts = split_command(clean_text(text))
     node = registry.find(parts[0]) if parts else None
-    words = parts[1].split() if parts else []
-    while node is not None and words and node.find_sub(words[0]) is not None:
-        node = node.find_sub(words.pop(0))
-    return node
+    if node is None:
+        return None
+    try:
+        return descend(node, tokenize(parts[1]))[0]
+    except ArgError:
+        return node
 
 
 def _incoming(event: str, sender: str, room: str, text: str) -> Incoming:
