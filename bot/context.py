@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bot.audit import record_audit
 from bot.clock import Clock
 from bot.config import Config
+from bot.domain import UnitOfWork
 from bot.errors import PermissionDenied, UserError
 from bot.i18n import Lang, Localizable, Raw, T
 from bot.notify import Outbox, person_lang
@@ -43,6 +44,10 @@ class Context:
     def person_id(self) -> int:
         assert self.person.id is not None
         return self.person.id
+
+    @property
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session, self.outbox, self.now, self.config)
 
     @property
     def lang(self) -> Lang:
