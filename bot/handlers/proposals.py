@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlmodel import Session
 
 from bot.context import Context
@@ -118,19 +120,24 @@ async def proposal(ctx: Context, number: int) -> None:
     ctx.reply(Lines(parts))
 
 
+def _refusing(change: Callable[[], ProposalEvent], *, withdrawn: T, otherwise: T) -> ProposalEvent:
+    """Make the change; the domain's refusal becomes `withdrawn` (the proposal was withdrawn) or `otherwise`."""
+    try:
+        return change()
+    except ProposalRefused as refused:
+        raise UserError(withdrawn if refused.status == ProposalStatus.WITHDRAWN else otherwise) from None
+
+
 @command("withdraw", "retirer", help=T("withdraw a proposal (its author or a co-chair, before any vote)"),
          usage=T("/withdraw P7"), params=[Param("number", PROPOSAL)])
 async def withdraw(ctx: Context, number: int) -> None:
     found = get_proposal(ctx.session, number)
     if found.author_id != ctx.person_id:
         ctx.require_role("cochair")
-    try:
-        event = domain.withdraw(ctx.uow, found, ctx.person_id)
-    except ProposalRefused as refused:
-        if refused.status == ProposalStatus.WITHDRAWN:
-            raise UserError(T("Proposal {ref} is already withdrawn.", ref=pid(number))) from None
-        raise UserError(T("Proposal {ref} can no longer be withdrawn: a vote was opened on it.",
-                          ref=pid(number))) from None
+    event = _refusing(lambda: domain.withdraw(ctx.uow, found, ctx.person_id),
+                      withdrawn=T("Proposal {ref} is already withdrawn.", ref=pid(number)),
+                      otherwise=T("Proposal {ref} can no longer be withdrawn: a vote was opened on it.",
+                                  ref=pid(number)))
     tell_author(ctx.session, ctx.outbox, found, event,
                 T("Your proposal {ref} was withdrawn by {who}.", ref=pid(number), who=who(ctx.session, ctx.person_id)))
     ctx.reply(T("Proposal {ref} is withdrawn.", ref=pid(number)))
@@ -143,13 +150,10 @@ async def withdraw(ctx: Context, number: int) -> None:
                  Param("reason", Text().with_expected(T("the reason for the answer (it is required)")))])
 async def answer(ctx: Context, number: int, answer: str, reason: str) -> None:
     found = get_proposal(ctx.session, number)
-    try:
-        event = domain.answer(ctx.uow, found, answer, reason, ctx.person_id)
-    except ProposalRefused as refused:
-        if refused.status == ProposalStatus.WITHDRAWN:
-            raise UserError(T("Proposal {ref} was withdrawn.", ref=pid(number))) from None
-        raise UserError(T("Proposal {ref} is being voted on; answer it once the vote is closed.",
-                          ref=pid(number))) from None
+    event = _refusing(lambda: domain.answer(ctx.uow, found, answer, reason, ctx.person_id),
+                      withdrawn=T("Proposal {ref} was withdrawn.", ref=pid(number)),
+                      otherwise=T("Proposal {ref} is being voted on; answer it once the vote is closed.",
+                                  ref=pid(number)))
     tell_author(ctx.session, ctx.outbox, found, event,
                 Lines([T("Your proposal {ref} has an answer: {answer}.", ref=pid(number),
                          answer=ANSWER_LABELS[answer]), T("Reason: {reason}", reason=Raw(reason))]))

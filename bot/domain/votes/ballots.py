@@ -155,12 +155,7 @@ def approval_ballot(vote: Vote, named: Iterable[tuple[str, int]], current: list[
     for sign, person_id in named:
         if person_id not in candidates:
             raise NotACandidate(person_id)
-        if current is not None and sign == "-":
-            chosen = [c for c in chosen if c != person_id]
-        elif person_id in chosen and current is None:
-            raise NamedTwice(person_id)
-        elif person_id not in chosen:
-            chosen.append(person_id)
+        chosen = _named(chosen, sign if current is not None else "", person_id)
     seats = vote.seats or 1
     try:
         validate_approval([str(c) for c in chosen], [str(c) for c in candidates], seats)
@@ -169,6 +164,15 @@ def approval_ballot(vote: Vote, named: Iterable[tuple[str, int]], current: list[
             raise TooManyApprovals(seats) from exc
         raise
     return sorted(chosen)
+
+
+def _named(chosen: list[int], sign: str, person_id: int) -> list[int]:
+    """`chosen` once a candidate is named: removed by "-", added by "+" (sign "": named once, absolutely)."""
+    if sign == "-":
+        return [c for c in chosen if c != person_id]
+    if person_id in chosen and not sign:
+        raise NamedTwice(person_id)
+    return chosen if person_id in chosen else [*chosen, person_id]
 
 
 # --------------------------------------------------------------------------- counting
