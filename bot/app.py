@@ -13,6 +13,7 @@ import bot.handlers  # noqa: F401  (registers commands, due sources and exporter
 from bot.ballot_key import check_at_start, resolve_ballot_key
 from bot.clock import Clock, SimulatedClock
 from bot.config import Config
+from bot.handlers.help import command_menu
 from bot.messages import Handled, Incoming
 from bot.registry import registry
 from bot.router import Router
@@ -40,6 +41,11 @@ class Forum:
 
     async def handle(self, incoming: Incoming) -> Handled:
         return await self.router.handle(incoming)
+
+    @staticmethod
+    def command_menu(locale: str, private: bool) -> list[tuple[str, str]]:
+        """The top-level commands for a chat client's menu, as (name, help) in `locale`."""
+        return command_menu(locale, private)
 
     def run_due(self) -> int:
         return self.due.run(self.clock.now())

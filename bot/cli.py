@@ -115,7 +115,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.app import Forum
-    from bot.runner import demo_script
+    from bot.runtime.process import demo_script
     from bot.transports.console import run_script
 
     text = demo_script()
@@ -128,7 +128,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.runner import run
+    from bot.runtime.process import run
 
     config = _config(args)
     lock = single_process_lock(config.database_url)  # noqa: F841  (held until exit)

@@ -65,7 +65,7 @@ class HousekeepingConfig:
 @dataclass(frozen=True)
 class LeadershipConfig:
     """Several `forum-bot run` processes on one PostgreSQL database: one of them receives each network's events, the
-    others stand by (bot/leadership.py)."""
+    others stand by (bot/runtime/receiver_lock.py)."""
 
     retry_seconds: float = 3.0  # how often a standby tries to become the receiver
     check_seconds: float = 1.0  # how often the receiver makes sure it still holds its lock

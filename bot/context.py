@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.domain import UnitOfWork
 from bot.errors import PermissionDenied, UserError
 from bot.i18n import Lang, Localizable, Raw, T
+from bot.messages import Extras
 from bot.notify import Outbox, person_lang
 from bot.people import group_by_slug, resolve
 from bot.storage.tables import Account, Person, Room, WorkingGroup
@@ -53,23 +54,23 @@ class Context:
     def lang(self) -> Lang:
         return person_lang(self.config, self.person, self.network, self.room)
 
-    def reply(self, message: Localizable, *, kind: str = "reply", payload: dict[str, Any] | None = None) -> None:
+    def reply(self, message: Localizable, *, kind: str = "reply", extras: Extras | None = None) -> None:
         """Answer where the message came from, in the sender's language."""
         self._replies += 1
         key = f"reply:{self.network}:{self.event_id}:{self._replies}"
         if self.message_id:
-            payload = {**(payload or {}), "reply_to": self.message_id}
-        self.outbox.to_room(self.room, message, kind=kind, key=key, payload=payload, lang=self.lang)
+            extras = (extras or Extras()).with_reply_to(self.message_id)
+        self.outbox.to_room(self.room, message, kind=kind, key=key, extras=extras, lang=self.lang)
 
     def reply_private(self, message: Localizable, *, kind: str = "reply",
-                      payload: dict[str, Any] | None = None) -> None:
+                      extras: Extras | None = None) -> None:
         """Answer in the sender's private chat with the bot."""
         if self.room.is_private:
-            self.reply(message, kind=kind, payload=payload)
+            self.reply(message, kind=kind, extras=extras)
             return
         self._replies += 1
         key = f"reply:{self.network}:{self.event_id}:{self._replies}"
-        self.outbox.to_person(self.person, message, kind=kind, key=key, payload=payload)
+        self.outbox.to_person(self.person, message, kind=kind, key=key, extras=extras)
 
     def audit(self, action: str, object_type: str, object_id: object, **details: Any) -> None:
         """Record a change in the audit log."""

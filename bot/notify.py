@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.config import Config
 from bot.i18n import Lang, Localizable
+from bot.messages import Extras
 from bot.people import dm_account
 from bot.storage.prebuilt import dialect_of, insert_or_skip, run
 from bot.storage.tables import OutboxMessage, Person, Room
@@ -26,6 +27,11 @@ def person_lang(config: Config, person: Person, network: str, room: Room | None 
     locale = person.locale or person.locale_hint or (room.language if room else None) or config.default_language
     tz = room.timezone if room and room.timezone else config.timezone
     return Lang(locale, ZoneInfo(tz), network)
+
+
+def _payload(extras: Extras | None) -> dict[str, Any] | None:
+    """The outbox row's JSON for a message's extras (the one codec: `Extras.to_json` / `Extras.from_json`)."""
+    return extras.to_json() if extras else None
 
 
 class Outbox:
@@ -45,7 +51,7 @@ class Outbox:
         return inserted  # (RETURNING, not rowcount, says whether the row was inserted)
 
     def to_room(self, room: Room, message: Localizable, *, kind: str, key: str,
-                payload: dict[str, Any] | None = None, lang: Lang | None = None) -> bool:
+                extras: Extras | None = None, lang: Lang | None = None) -> bool:
         """Queue a message to a room, in the room's language unless `lang` says otherwise."""
         if not room.active:
             return False
@@ -53,10 +59,10 @@ class Outbox:
         return self._insert({
             "key": f"{key}@r{room.id}", "kind": kind, "network": room.network, "room_id": room.id,
             "person_id": room.person_id if room.is_private else None, "locale": lang.locale,
-            "text": message.render(lang), "payload": payload})
+            "text": message.render(lang), "payload": _payload(extras)})
 
     def to_rooms(self, messages: Sequence[tuple[Room, Localizable]], *, kind: str, key: str,
-                 payload: dict[str, Any] | None = None) -> int:
+                 extras: Extras | None = None) -> int:
         """Queue one message per room (each in its room's language) in a single INSERT; returns how many.
 
         For scheduled passes that must cost one statement per item (e.g. an overdue alert to the secretariat
@@ -69,7 +75,7 @@ class Outbox:
             lang = room_lang(self.config, room)
             rows.append({"key": f"{key}@r{room.id}", "kind": kind, "network": room.network, "room_id": room.id,
                          "person_id": room.person_id if room.is_private else None, "locale": lang.locale,
-                         "text": message.render(lang), "payload": payload, "created_at": self.now,
+                         "text": message.render(lang), "payload": _payload(extras), "created_at": self.now,
                          "next_attempt_at": self.now})
         if not rows:
             return 0
@@ -81,7 +87,7 @@ class Outbox:
         return len(inserted)
 
     def to_person(self, person: Person, message: Localizable, *, kind: str, key: str,
-                  payload: dict[str, Any] | None = None) -> bool:
+                  extras: Extras | None = None) -> bool:
         """Queue a private message, on the network the person used last; False when they cannot be reached."""
         assert person.id is not None
         account = dm_account(self.session, person.id)
@@ -90,7 +96,7 @@ class Outbox:
         lang = person_lang(self.config, person, account.network)
         return self._insert({
             "key": f"{key}@p{person.id}", "kind": kind, "network": account.network, "room_id": None,
-            "person_id": person.id, "locale": lang.locale, "text": message.render(lang), "payload": payload})
+            "person_id": person.id, "locale": lang.locale, "text": message.render(lang), "payload": _payload(extras)})
 
     def rooms_with_purpose(self, purpose: str, group_id: int | None = None) -> list[Room]:
         query = select(Room).where(Room.purpose == purpose, Room.active == True)  # noqa: E712
@@ -99,7 +105,7 @@ class Outbox:
         return list(self.session.exec(query.order_by(col(Room.id))).all())
 
     def to_purpose(self, purpose: str, message: Localizable, *, kind: str, key: str,
-                   group_id: int | None = None, payload: dict[str, Any] | None = None) -> int:
+                   group_id: int | None = None, extras: Extras | None = None) -> int:
         """Queue a message to every room with this purpose (e.g. the secretariat); returns how many."""
-        return sum(self.to_room(room, message, kind=kind, key=key, payload=payload)
+        return sum(self.to_room(room, message, kind=kind, key=key, extras=extras)
                    for room in self.rooms_with_purpose(purpose, group_id))

@@ -12,6 +12,7 @@ from nio import RoomGetStateEventResponse, RoomMessageText
 from sqlmodel import Session, col, select
 
 from bot.config import Config
+from bot.messages import Extras, Reactions
 from bot.notify import Outbox
 from bot.storage.db import unit_of_work
 from bot.storage.tables import OutboxMessage, Room
@@ -27,13 +28,13 @@ def replies_to(bot: Bot, event_id: str) -> list[OutboxMessage]:
             col(OutboxMessage.key).startswith(f"reply:matrix:{event_id}:"))).all())
 
 
-def queue_to_room(bot: Bot, room_id: str, text: str, key: str, payload: dict[str, object] | None = None) -> None:
+def queue_to_room(bot: Bot, room_id: str, text: str, key: str, extras: Extras | None = None) -> None:
     from bot.i18n import Raw
 
     with unit_of_work(bot.forum.engine) as session:
         room = session.exec(select(Room).where(Room.platform_room_id == room_id)).one()
         Outbox(session, bot.config, bot.forum.clock.now()).to_room(room, Raw(text), kind="test", key=key,
-                                                                   payload=payload)
+                                                                   extras=extras)
 
 
 async def test_restart_handles_what_was_missed_once_and_never_replays(synapse: SynapseServer, config: Config,
@@ -171,7 +172,7 @@ async def test_a_reaction_is_a_command_and_removing_it_undoes_it(synapse: Synaps
         room = await alice.create_room([bot.user_id], name="reactions")
         await alice.expect(bot.user_id, "bot du forum", room)
         queue_to_room(bot, room, "React 👍 to know who you are", key="react-test",
-                      payload={"reactions": {"👍": "/whoami"}, "unreact": "/help"})
+                      extras=Extras(reactions=Reactions({"👍": "/whoami"}, "/help")))
         await bot.transport.wake()
         announce = await alice.expect(bot.user_id, "React", room)
         target = announce.event.event_id

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from bot.app import Forum
-from bot.messages import Incoming
+from bot.messages import Incoming, Outgoing
 from bot.storage.tables import Account, OutboxMessage, Room
 from bot.transports.base import Transport, backoff, drain_outbox
 
@@ -22,7 +22,7 @@ class Flaky(Transport):
         self.failures = failures
         self.sent: list[str] = []
 
-    async def deliver(self, message: OutboxMessage, room: Room | None, account: Account | None) -> str | None:
+    async def deliver(self, message: Outgoing, room: Room | None, account: Account | None) -> str | None:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("network down")

@@ -1,4 +1,4 @@
-"""One receiver per network (bot/leadership.py): processes sharing a PostgreSQL database take turns.
+"""One receiver per network (bot/runtime/receiver_lock.py): processes sharing a PostgreSQL database take turns.
 
 The first tests run the same `Turns` as `forum-bot run`, two of them in this process, each with its own lock and
 connection (two processes, as far as PostgreSQL can tell), receiving with a stand-in for a network that records who
@@ -27,10 +27,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.config import Config, LeadershipConfig, load_config
-from bot.leadership import LeaderLock, Receive, Turns, receiver_key
 from bot.messages import Incoming
-from bot.runner import leader_lock, send_telegram, telegram_identity
-from bot.scheduling.runner import DueScheduler
+from bot.runtime.process import leader_lock, send_telegram, telegram_identity
+from bot.runtime.receiver_lock import Receive, ReceiverLock, Turns, receiver_key
+from bot.runtime.scheduler import DueScheduler
 from bot.storage.db import make_engine
 from tests.support import TEST_BALLOT_KEY
 from tests.support.telegram_bot import TOKEN, telegram_forum
@@ -87,14 +87,14 @@ async def contenders(postgres_url: str) -> AsyncIterator[list[asyncio.Task[None]
 
 def contend(tasks: list[asyncio.Task[None]], url: str, network: Network, name: str,
             settings: LeadershipConfig = FAST, key: int = KEY) -> Turns:
-    turns = Turns("telegram", LeaderLock(url, key), settings)
+    turns = Turns("telegram", ReceiverLock(url, key), settings)
     tasks.append(asyncio.create_task(turns.run(network.receiver(name))))
     return turns
 
 
 async def test_only_one_of_two_processes_receives(postgres_url: str, contenders: list[asyncio.Task[None]],
                                                   caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, "forumbot.leadership")
+    caplog.set_level(logging.INFO, "forumbot.runtime.receiver_lock")
     network = Network()
     a = contend(contenders, postgres_url, network, "a")
     await until(lambda: network.receiving == {"a"}, "a receives")
@@ -163,7 +163,7 @@ def test_on_sqlite_there_is_no_lock(sqlite_url: str, postgres_url: str) -> None:
     """A SQLite file serves one process (bot/storage/lock.py): it receives at once, as before."""
     assert leader_lock(make_engine(sqlite_url), "telegram", "1") is None
     lock = leader_lock(make_engine(postgres_url), "telegram", "1")
-    assert isinstance(lock, LeaderLock)
+    assert isinstance(lock, ReceiverLock)
     lock.dispose()
 
 
@@ -266,8 +266,8 @@ async def test_two_run_processes_one_polls_telegram_and_the_other_takes_over_whe
 async def test_a_transport_that_runs_until_cancelled_is_stopped_and_its_listeners_forgotten(
         sqlite_url: str) -> None:
     """How `forum-bot run` stops the Matrix side when the lock is lost: cancelled, its scheduler listener gone."""
-    from bot.leadership import until_stopped
-    from bot.runner import _listening
+    from bot.runtime.process import _listening
+    from bot.runtime.receiver_lock import until_stopped
 
     scheduler: Any = _Listeners()
     ended: list[str] = []

@@ -8,8 +8,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.app import Forum
+from bot.bot_rooms import cannot_write_privately, room_moved, wrote_in
 from bot.i18n import Raw
-from bot.membership import cannot_write_privately, room_moved, wrote_in
 from bot.messages import Incoming
 from bot.notify import Outbox
 from bot.people import room_for

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from bot.app import Forum
-from bot.scheduling.runner import DueScheduler
+from bot.runtime.scheduler import DueScheduler
 from bot.storage.tables import OutboxMessage
 from tests.transcript import play
 

@@ -95,7 +95,7 @@ async def test_run_telegram_wiring(config: Config, emu: TelegramEmulator, monkey
     from bot.i18n import Raw
     from bot.notify import Outbox
     from bot.people import room_for
-    from bot.scheduling.runner import DueScheduler
+    from bot.runtime.scheduler import DueScheduler
     from bot.storage.db import unit_of_work
     from bot.transports.telegram import run_telegram
     from tests.support.telegram_bot import START, telegram_config

@@ -12,6 +12,7 @@ from telegram import BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChat
 
 from bot.config import Config
 from bot.i18n import Raw
+from bot.messages import Button, Extras
 from bot.notify import Outbox
 from bot.people import grant, resolve, room_for
 from bot.storage.db import unit_of_work
@@ -27,12 +28,12 @@ def outbox(tg: TelegramBot) -> list[OutboxMessage]:
         return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())  # type: ignore[arg-type]
 
 
-def queue_to_chat(tg: TelegramBot, chat: Chat, text: str, key: str, payload: dict[str, Any] | None = None) -> None:
+def queue_to_chat(tg: TelegramBot, chat: Chat, text: str, key: str, extras: Extras | None = None) -> None:
     """A message from the core to a Telegram chat, as a feature would queue it."""
     with unit_of_work(tg.forum.engine) as session:
         now = tg.clock.now()
         room = room_for(session, now, "telegram", str(chat.id), chat.title or "", chat.type == "private", None)
-        Outbox(session, tg.forum.config, now).to_room(room, Raw(text), kind="test", key=key, payload=payload)
+        Outbox(session, tg.forum.config, now).to_room(room, Raw(text), kind="test", key=key, extras=extras)
 
 
 async def test_429_delays_the_message_instead_of_losing_it(tg: TelegramBot, emu: TelegramEmulator) -> None:
@@ -104,9 +105,9 @@ async def test_buttons_signed_pressed_and_forged(tg: TelegramBot, emu: TelegramE
     bob = emu.user(1002, "Bob", username="bob", language_code="fr")
     group = emu.group(-500, "Plenary")
     long_command = "/help " + "x" * 60
-    queue_to_chat(tg, group, "Choose", "buttons", {"buttons": [
-        [{"label": "English", "command": "/lang en"}, {"label": "Long", "command": long_command}],
-        [{"label": "Ballot", "command": "/vote V3 yes", "private": True}]]})
+    queue_to_chat(tg, group, "Choose", "buttons", Extras(buttons=(
+        (Button("English", "/lang en"), Button("Long", long_command)),
+        (Button("Ballot", "/vote V3 yes", private=True),))))
     await tg.transport.drain()
     [message] = emu.messages_in(group)
     rows = message.reply_markup["inline_keyboard"]

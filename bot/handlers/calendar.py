@@ -12,6 +12,7 @@ from bot.config import Config
 from bot.context import Context
 from bot.i18n import TN, T
 from bot.meetings import DEFAULT_LENGTH, agenda_items, group_of
+from bot.messages import Attachment, Extras
 from bot.registry import command
 from bot.storage.tables import Meeting
 
@@ -75,8 +76,7 @@ async def calendar(ctx: Context) -> None:
     upcoming = sum(1 for e in events if _after(e, ctx.now - timedelta(days=1)))
     ctx.reply(TN("Here is the calendar: {n} event to come. Open the file to add it to your agenda.",
                  "Here is the calendar: {n} events to come. Open the file to add them to your agenda.", upcoming),
-              payload={"file": {"name": "forum-calendar.ics", "mime": "text/calendar",
-                                "content": to_ics(events, ctx.now)}})
+              extras=Extras(attachment=Attachment("forum-calendar.ics", "text/calendar", to_ics(events, ctx.now))))
 
 
 def _after(event: CalendarEvent, moment: datetime) -> bool:

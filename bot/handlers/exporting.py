@@ -11,6 +11,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.exports import Row, export, exporter, exporters
 from bot.i18n import Raw, T, fold
+from bot.messages import Attachment, Extras
 from bot.parsing import Choice, Param, Word
 from bot.people import active_roles
 from bot.registry import command
@@ -36,7 +37,7 @@ async def export_command(ctx: Context, what: str, fmt: str | None) -> None:
     content = export(ctx.session, ctx.config, ctx.now, name, fmt)
     filename = f"{name}-{ctx.now.date().isoformat()}.{fmt}"
     ctx.reply(T("Here is the export of {kind}.", kind=Raw(name)),
-              payload={"file": {"name": filename, "mime": MIME[fmt], "content": content}})
+              extras=Extras(attachment=Attachment(filename, MIME[fmt], content)))
 
 
 MIME = {"json": "application/json", "csv": "text/csv", "ics": "text/calendar"}

@@ -306,7 +306,7 @@ async def start_vote(ctx: Context, rest: str) -> None:
     check_may_vote(ctx, vote)
     ctx.reply_private(Lines([T("Your ballot in {ref}: {title}", ref=vid(number), title=Raw(vote.title)),
                              how_to_vote(ctx.session, vote), _deadline_line(vote)]),
-                      payload=ballot_payload(vote, ctx.lang, ctx.session))
+                      extras=ballot_payload(vote, ctx.lang, ctx.session))
 
 
 def pending_votes_section(ctx: Context) -> Localizable | None:

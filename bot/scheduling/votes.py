@@ -54,7 +54,7 @@ def send_reminders(job: JobContext) -> int:
                 continue
             reader = person_reader(job.session, job.config, person)
             if job.outbox.to_person(person, message, kind="vote_reminder", key=f"vote:{vote.id}:reminder",
-                                    payload=ballot_payload(vote, reader, job.session)):
+                                    extras=ballot_payload(vote, reader, job.session)):
                 reminded += 1
         sent += reminded
         record_audit(job.session, job.now, None, "vote.remind", "vote", vote.id, {"sent": reminded})

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from bot.app import Forum
+from bot.messages import Extras, Outgoing
 from bot.storage.db import unit_of_work
 from bot.storage.prebuilt import run
 from bot.storage.tables import Account, OutboxMessage, Room
@@ -31,8 +32,21 @@ class Transport(ABC):
     network: str
 
     @abstractmethod
-    async def deliver(self, message: OutboxMessage, room: Room | None, account: Account | None) -> str | None:
+    async def deliver(self, message: Outgoing, room: Room | None, account: Account | None) -> str | None:
         """Send one message; return the platform's message id; raise to have it retried later."""
+
+
+class WorkNotifier(Protocol):
+    """The scheduler, as a transport sees it: it calls `listener` after each pass that did something."""
+
+    def on_work_done(self, listener: Callable[[], Awaitable[None]]) -> None: ...
+
+
+def outgoing(row: OutboxMessage) -> Outgoing:
+    """An outbox row as the transports see it."""
+    assert row.id is not None
+    return Outgoing(id=row.id, key=row.key, kind=row.kind, network=row.network, text=row.text,
+                    person_id=row.person_id, extras=Extras.from_json(row.payload))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -87,7 +101,7 @@ async def _send_batch(forum: Forum, transport: Transport, pending: Sequence[int 
                     Account.person_id == message.person_id, Account.network == message.network,
                     col(Account.platform_user_id).is_not(None))).first()
             try:
-                platform_id = await transport.deliver(message, room, account)
+                platform_id = await transport.deliver(outgoing(message), room, account)
             except Exception as exc:  # any failure: keep it for a later attempt
                 attempts, error = message.attempts + 1, f"{type(exc).__name__}: {exc}"[:500]
                 _record(session, message, attempts=attempts, last_error=error,

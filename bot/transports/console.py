@@ -15,11 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from bot.app import Forum
 from bot.audit import record_audit
 from bot.clock import RealClock, SimulatedClock
-from bot.messages import Incoming
+from bot.messages import Incoming, Outgoing
 from bot.parsing import Duration
 from bot.people import grant, identify, roles_of
 from bot.storage.db import unit_of_work
-from bot.storage.tables import Account, KeyValue, OutboxMessage, Room
+from bot.storage.state import get_state
+from bot.storage.tables import Account, KeyValue, Room
 from bot.transports.base import Transport, drain_outbox
 
 NETWORK = "console"
@@ -45,7 +46,7 @@ class ConsoleTransport(Transport):
     def __init__(self, write: Callable[[str], None]) -> None:
         self.write = write
 
-    async def deliver(self, message: OutboxMessage, room: Room | None, account: Account | None) -> str | None:
+    async def deliver(self, message: Outgoing, room: Room | None, account: Account | None) -> str | None:
         if room is not None:
             label = f"dm {room.platform_room_id.removeprefix('dm:')}" if room.is_private else room.platform_room_id
         elif account is not None:
@@ -56,9 +57,9 @@ class ConsoleTransport(Transport):
         self.write(f"[{label}] bot: {first}")
         for line in rest:
             self.write(f"  {line}")
-        attachment = (message.payload or {}).get("file")
+        attachment = message.extras.attachment
         if attachment:
-            self.write(f"  📎 {attachment['name']} ({len(attachment['content'].encode())} bytes)")
+            self.write(f"  📎 {attachment.name} ({len(attachment.content.encode())} bytes)")
         return str(message.id)
 
 
@@ -179,11 +180,10 @@ class ConsoleSession:
         return f"console.script.{self.id_prefix}"
 
     def _position(self) -> tuple[int, datetime | None]:
-        with unit_of_work(self.forum.engine) as session:
-            row = session.get(KeyValue, self._position_key)
-        if row is None:
+        value = get_state(self.forum.engine, self._position_key)
+        if value is None:
             return 0, None
-        lineno, _, when = row.value.partition(" ")
+        lineno, _, when = value.partition(" ")
         return int(lineno), datetime.fromisoformat(when)
 
     def _save_position(self, lineno: int) -> None:

@@ -52,11 +52,11 @@ from nio import (
 from nio.api import RoomPreset
 
 from bot.app import Forum
+from bot.bot_rooms import bot_joined, bot_left, cannot_read
 from bot.config import MatrixConfig
-from bot.membership import bot_joined, bot_left, cannot_read
-from bot.messages import Handled, Incoming
+from bot.messages import Attachment, Handled, Incoming, Outgoing
 from bot.storage.state import get_state, set_state
-from bot.storage.tables import Account, OutboxMessage, Room
+from bot.storage.tables import Account, Room
 from bot.transports.base import DeliveryError, Transport, drain_outbox
 
 NETWORK = "matrix"
@@ -465,34 +465,34 @@ class MatrixTransport(Transport):
 
     # -- the outbox -> Matrix ---------------------------------------------------------------------------------
 
-    async def deliver(self, message: OutboxMessage, room: Room | None, account: Account | None) -> str | None:
+    async def deliver(self, message: Outgoing, room: Room | None, account: Account | None) -> str | None:
         if room is not None:
             room_id = room.platform_room_id
         elif account is not None and account.platform_user_id:
             room_id = await self.direct_room(account.platform_user_id)
         else:
             raise DeliveryError("nowhere to deliver")
-        payload = message.payload or {}
+        extras = message.extras
         text = message.text
-        buttons = [b for row in payload.get("buttons") or [] for b in row]
+        buttons = [b for row in extras.buttons for b in row]
         if buttons:
-            text += "\n" + "\n".join(f"▸ {b['label']}: {matrix_command(b['command'])}" for b in buttons)
+            text += "\n" + "\n".join(f"▸ {b.label}: {matrix_command(b.command)}" for b in buttons)
         content: dict[str, Any] = {"msgtype": "m.notice", "body": text, "format": "org.matrix.custom.html",
                                    "formatted_body": render_html(text)}
-        if payload.get("reply_to"):
-            content["m.relates_to"] = {"m.in_reply_to": {"event_id": payload["reply_to"]}}
+        if extras.reply_to:
+            content["m.relates_to"] = {"m.in_reply_to": {"event_id": extras.reply_to}}
         event_id = await self.send(room_id, "m.room.message", content, txn=f"outbox-{message.id}")
-        if payload.get("reactions"):
-            self._set(f"reactions:{event_id}", json.dumps({"reactions": payload["reactions"],
-                                                           "unreact": payload.get("unreact")}))
-            for key in payload["reactions"]:
+        if extras.reactions:
+            self._set(f"reactions:{event_id}", json.dumps({"reactions": extras.reactions.commands,
+                                                           "unreact": extras.reactions.unreact}))
+            for key in extras.reactions.commands:
                 try:  # hints people can click; the message itself was sent
                     await self.send(room_id, "m.reaction", {"m.relates_to": {
                         "rel_type": "m.annotation", "event_id": event_id, "key": key}})
                 except Exception as exc:
                     log.warning("reaction hint %s not sent: %s", key, exc)
-        if payload.get("file"):
-            await self._send_file(room_id, payload["file"])
+        if extras.attachment:
+            await self._send_file(room_id, extras.attachment)
         return event_id
 
     async def send(self, room_id: str, event_type: str, content: dict[str, Any], txn: str | None = None) -> str:
@@ -509,16 +509,16 @@ class MatrixTransport(Transport):
                               f"{getattr(response, 'message', response)}")
         return str(response.event_id)
 
-    async def _send_file(self, room_id: str, file: dict[str, Any]) -> None:
-        data = file["content"].encode() if isinstance(file["content"], str) else file["content"]
+    async def _send_file(self, room_id: str, file: Attachment) -> None:
+        data = file.content.encode()
         room = self.client.rooms.get(room_id)
         encrypt = bool(room and room.encrypted)
-        upload, keys = await self.client.upload(io.BytesIO(data), content_type=file.get("mime", "text/plain"),
-                                                filename=file["name"], encrypt=encrypt, filesize=len(data))
+        upload, keys = await self.client.upload(io.BytesIO(data), content_type=file.mime,
+                                                filename=file.name, encrypt=encrypt, filesize=len(data))
         if not isinstance(upload, UploadResponse):
             raise MatrixError(f"upload: {upload}")
-        content: dict[str, Any] = {"msgtype": "m.file", "body": file["name"],
-                                   "info": {"mimetype": file.get("mime", "text/plain"), "size": len(data)}}
+        content: dict[str, Any] = {"msgtype": "m.file", "body": file.name,
+                                   "info": {"mimetype": file.mime, "size": len(data)}}
         if encrypt and keys:
             content["file"] = {**keys, "url": upload.content_uri}
         else:

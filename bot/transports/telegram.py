@@ -42,15 +42,13 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import Forum
+from bot.bot_rooms import bot_joined, bot_left, button_refused, cannot_write_privately, room_moved, wrote_in
 from bot.config import Config
-from bot.handlers.help import command_menu
 from bot.i18n import fold
-from bot.membership import bot_joined, bot_left, button_refused, cannot_write_privately, room_moved, wrote_in
-from bot.messages import Handled, Incoming
-from bot.scheduling.runner import DueScheduler
+from bot.messages import Button, Extras, Handled, Incoming, Outgoing
 from bot.storage.state import get_state, set_state
-from bot.storage.tables import Account, OutboxMessage, Room
-from bot.transports.base import DeliveryError, Transport, drain_outbox
+from bot.storage.tables import Account, Room
+from bot.transports.base import DeliveryError, Transport, WorkNotifier, drain_outbox
 
 log = logging.getLogger("forumbot.telegram")
 
@@ -212,7 +210,7 @@ class TelegramTransport(Transport):
             for private in (True, False):
                 seen: set[str] = set()
                 commands = []
-                for name, description in command_menu(locale, private):
+                for name, description in self.forum.command_menu(locale, private):
                     tg_name = command_name(name)
                     if tg_name and tg_name not in seen:
                         seen.add(tg_name)
@@ -414,15 +412,15 @@ class TelegramTransport(Transport):
             except Exception:
                 log.exception("periodic drain failed")
 
-    def keyboard(self, rows: Sequence[Sequence[dict[str, Any]]] | None, private: bool) -> InlineKeyboardMarkup | None:
+    def keyboard(self, rows: Sequence[Sequence[Button]], private: bool) -> InlineKeyboardMarkup | None:
         if not rows:
             return None
         markup = []
         for row in rows:
             buttons = []
             for button in row:
-                label, command = str(button["label"]), str(button["command"])
-                if button.get("private") and not private:
+                label, command = button.label, button.command
+                if button.private and not private:
                     url = f"https://t.me/{self.username}?start={start_payload(command)}"
                     buttons.append(InlineKeyboardButton(label, url=url))
                 else:
@@ -431,21 +429,20 @@ class TelegramTransport(Transport):
                 markup.append(buttons)
         return InlineKeyboardMarkup(markup) if markup else None
 
-    async def deliver(self, message: OutboxMessage, room: Room | None, account: Account | None) -> str | None:
+    async def deliver(self, message: Outgoing, room: Room | None, account: Account | None) -> str | None:
         if room is not None:
             chat_id, private = room.platform_room_id, room.is_private
         elif account is not None and account.platform_user_id:
             chat_id, private = account.platform_user_id, True
         else:
             raise DeliveryError("nowhere to deliver")
-        payload = message.payload or {}
         moved_to = self._moved.get(chat_id)
         if moved_to is not None and room is not None and (chat_id, moved_to, "") not in self._moves:
             # a room still known by a group's old id (e.g. made again by a message written there before the
             # upgrade, handled after): it joins the moved room after the drain
             self._moves.append((chat_id, moved_to, ""))
         try:
-            return await self._send(int(moved_to or chat_id), private, message.text, payload,
+            return await self._send(int(moved_to or chat_id), private, message.text, message.extras,
                                     quote=moved_to is None)
         except Forbidden as exc:
             self._undeliverable(message, chat_id, room, str(exc))
@@ -455,7 +452,7 @@ class TelegramTransport(Transport):
                 self._undeliverable(message, chat_id, room, str(exc))
             raise
 
-    def _undeliverable(self, message: OutboxMessage, chat_id: str, room: Room | None, reason: str) -> None:
+    def _undeliverable(self, message: Outgoing, chat_id: str, room: Room | None, reason: str) -> None:
         if room is not None and not room.is_private:
             if "kicked" in reason or "not a member" in reason:
                 self._gone_rooms.append(room.platform_room_id)
@@ -477,15 +474,15 @@ class TelegramTransport(Transport):
             self._chat_moved(str(chat_id), str(new_chat_id))
             return await call(new_chat_id, True), new_chat_id
 
-    async def _send(self, chat_id: int, private: bool, text: str, payload: dict[str, Any],
+    async def _send(self, chat_id: int, private: bool, text: str, extras: Extras,
                     quote: bool = True) -> str | None:
         """Send a message; `quote=False`: not as a reply (the message it answers is in a chat the group left)."""
         bot = self.app.bot
-        markup = self.keyboard(payload.get("buttons"), private)
-        reply_to = payload.get("reply_to")
+        markup = self.keyboard(extras.buttons, private)
+        reply_to = extras.reply_to
         reply = (ReplyParameters(int(reply_to), allow_sending_without_reply=True)
                  if quote and reply_to and not private and str(reply_to).isdigit() else None)
-        attachment = payload.get("file")
+        attachment = extras.attachment
         chunks = split_text(text)
         caption: str | None = None
         if attachment and chunks and len(chunks) == 1 and utf16_len(chunks[0]) <= MAX_CAPTION:
@@ -503,9 +500,7 @@ class TelegramTransport(Transport):
             sent, chat_id = await self._following(chat_id, send_chunk)
             last_id = sent.message_id
         if attachment:
-            content = attachment["content"]
-            data = content.encode() if isinstance(content, str) else bytes(content)
-            name = str(attachment.get("name") or "file")
+            data, name = attachment.content.encode(), attachment.name or "file"
 
             async def send_file(to: int, moved: bool) -> Message:
                 return await bot.send_document(to, InputFile(data, filename=name),
@@ -549,7 +544,7 @@ async def start_updates(app: Application[Any, Any, Any, Any, Any, Any], config: 
         await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
 
 
-async def run_telegram(forum: Forum, scheduler: DueScheduler, stop: asyncio.Event | None = None) -> None:
+async def run_telegram(forum: Forum, scheduler: WorkNotifier, stop: asyncio.Event | None = None) -> None:
     """Run the bot on Telegram until cancelled (or until `stop` is set)."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # httpx logs URLs, which hold the token
     app = build_application(forum.config)

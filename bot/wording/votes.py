@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from fractions import Fraction
-from typing import Any
 
 from sqlmodel import Session
 
@@ -13,6 +13,7 @@ from bot.domain.votes import Choice, Outcome, VoteKind
 from bot.domain.votes.lookups import body_rooms
 from bot.domain.votes.results import Closed, ElectionClosed, MotionClosed, Resolved, fraction_text
 from bot.i18n import TN, Day, Lang, Lines, Localizable, Percent, Raw, T, When
+from bot.messages import Button, Extras, Reactions
 from bot.notify import Outbox, person_lang, room_lang
 from bot.people import dm_account, who
 from bot.storage.tables import Person, Proposal, Vote, WorkingGroup
@@ -68,28 +69,25 @@ def recorded_as(decision_id: int | None) -> T:
 # --------------------------------------------------------------------------- the ballot's buttons
 
 
-def ballot_payload(vote: Vote, lang: Lang, session: Session) -> dict[str, Any]:
+def ballot_payload(vote: Vote, lang: Lang, session: Session) -> Extras:
     """Buttons (and, for open votes, reactions) to cast a ballot."""
-    private = {"private": True} if vote.secret else {}
-    ref = f"V{vote.id}"
+    ref, private = f"V{vote.id}", vote.secret
     if vote.kind == VoteKind.ELECTION:
-        rows = [[{"label": who(session, c).render(lang), "command": f"/vote {ref} +{_handle(session, c, lang)}",
-                  **private}] for c in (vote.candidates or [])]
-        rows.append([{"label": T("Withdraw my ballot").render(lang), "command": f"/vote {ref} withdraw", **private}])
-        payload: dict[str, Any] = {"buttons": rows}
-        if not vote.secret:
-            payload["reactions"] = {KEYCAPS[i]: f"/vote {ref} +{_handle(session, c, lang)}"
-                                    for i, c in enumerate((vote.candidates or [])[:len(KEYCAPS)])}
-            payload["unreact"] = f"/vote {ref} withdraw"
-        return payload
-    buttons = [{"label": T("Yes").render(lang), "command": f"/vote {ref} yes", **private},
-               {"label": T("No").render(lang), "command": f"/vote {ref} no", **private},
-               {"label": T("Abstain").render(lang), "command": f"/vote {ref} abstain", **private}]
-    payload = {"buttons": [buttons]}
-    if not vote.secret:
-        payload["reactions"] = {"👍": f"/vote {ref} yes", "👎": f"/vote {ref} no", "🤷": f"/vote {ref} abstain"}
-        payload["unreact"] = f"/vote {ref} withdraw"
-    return payload
+        candidates = list(vote.candidates or [])
+        rows: list[tuple[Button, ...]] = [
+            (Button(who(session, c).render(lang), f"/vote {ref} +{_handle(session, c, lang)}", private),)
+            for c in candidates]
+        rows.append((Button(T("Withdraw my ballot").render(lang), f"/vote {ref} withdraw", private),))
+        reactions = {KEYCAPS[i]: f"/vote {ref} +{_handle(session, c, lang)}"
+                     for i, c in enumerate(candidates[:len(KEYCAPS)])}
+    else:
+        rows = [(Button(T("Yes").render(lang), f"/vote {ref} yes", private),
+                 Button(T("No").render(lang), f"/vote {ref} no", private),
+                 Button(T("Abstain").render(lang), f"/vote {ref} abstain", private))]
+        reactions = {"👍": f"/vote {ref} yes", "👎": f"/vote {ref} no", "🤷": f"/vote {ref} abstain"}
+    if vote.secret:
+        return Extras(buttons=tuple(rows))
+    return Extras(buttons=tuple(rows), reactions=Reactions(reactions, f"/vote {ref} withdraw"))
 
 
 def _handle(session: Session, person_id: int, lang: Lang) -> str:
@@ -151,8 +149,8 @@ def announce(session: Session, config: Config, outbox: Outbox, vote: Vote, elect
     message = announcement(session, vote, electorate)
     sent = 0
     for room in body_rooms(outbox, vote):
-        payload = ballot_payload(vote, room_lang(config, room), session)
-        sent += outbox.to_room(room, message, kind="vote_opened", key=f"vote:{vote.id}:opened", payload=payload)
+        extras = ballot_payload(vote, room_lang(config, room), session)
+        sent += outbox.to_room(room, message, kind="vote_opened", key=f"vote:{vote.id}:opened", extras=extras)
     return sent
 
 
@@ -206,7 +204,7 @@ def _post_motion(session: Session, outbox: Outbox, closed: MotionClosed) -> None
                            recorded_as(decision_id)]))
 
 
-def elected_line(session: Session, elected: list[int], until: Any) -> Localizable:
+def elected_line(session: Session, elected: list[int], until: datetime | None) -> Localizable:
     if until is None:
         return T("Elected: {names}.", names=names(session, elected))
     return T("Elected: {names}, until {date}.", names=names(session, elected), date=Day(until.date()))

@@ -18,11 +18,11 @@ from sqlalchemy import Engine
 from bot.app import Forum
 from bot.clock import RealClock, SimulatedClock
 from bot.config import Config
-from bot.leadership import LeaderLock, Turns, receiver_key, until_stopped
+from bot.runtime.receiver_lock import ReceiverLock, Turns, receiver_key, until_stopped
 from bot.transports.console import run_interactive, run_script
 
 if TYPE_CHECKING:
-    from bot.scheduling.runner import DueScheduler
+    from bot.runtime.scheduler import DueScheduler
 
 log = logging.getLogger("forumbot")
 
@@ -50,7 +50,7 @@ async def run(config: Config, demo: bool = True) -> int:
     """Run until interrupted; with no network configured, the interactive console (after the demo, if `demo`)."""
     if not (config.telegram.enabled or config.matrix.enabled):
         return await run_console(config, demo)
-    from bot.scheduling.runner import DueScheduler  # APScheduler: not needed by the console
+    from bot.runtime.scheduler import DueScheduler  # APScheduler: not needed by the console
 
     forum = Forum(config, RealClock())
     scheduler = DueScheduler(forum)
@@ -69,12 +69,12 @@ async def run(config: Config, demo: bool = True) -> int:
 
 # ------------------------------------------------------------------------------ one receiver per network
 
-def leader_lock(engine: Engine, network: str, identity: str) -> LeaderLock | None:
-    """On PostgreSQL, the lock a process holds while it receives for `network` (bot/leadership.py); on SQLite
+def leader_lock(engine: Engine, network: str, identity: str) -> ReceiverLock | None:
+    """On PostgreSQL, the lock a process holds while it receives for `network` (bot/runtime/receiver_lock.py); on SQLite
     none: a file serves one process."""
     if engine.dialect.name != "postgresql":
         return None
-    return LeaderLock(engine.url, receiver_key(network, identity))
+    return ReceiverLock(engine.url, receiver_key(network, identity))
 
 
 def telegram_identity(token: str) -> str:

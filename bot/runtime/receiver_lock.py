@@ -9,7 +9,7 @@ bot's id, the Matrix account), so two bots sharing a database do not wait for ea
 
 - A process that finds the lock taken stands by ("standing by for telegram") and tries again every
   `[leadership] retry_seconds`; meanwhile it runs the scheduler like every process, and what it can send
-  without receiving, it sends (see bot/runner.py).
+  without receiving, it sends (see bot/runtime/process.py).
 - The receiver makes sure every `check_seconds` that its connection still holds the lock. PostgreSQL releases the
   lock when the connection ends: the process exited or crashed (at once), or it is unreachable (after the server's
   TCP keepalive gives up, set below to about half a minute). A receiver whose check fails, or is not answered
@@ -39,7 +39,7 @@ from sqlalchemy.pool import NullPool
 
 from bot.config import LeadershipConfig
 
-log = logging.getLogger("forumbot.leadership")
+log = logging.getLogger("forumbot.runtime.receiver_lock")
 
 TAKEOVER_CHECKS = 5  # a new receiver waits this many check intervals before receiving (see the module's text)
 CHECK_TIMEOUT = 2    # check intervals: a check not answered by then counts as a lost lock
@@ -70,7 +70,7 @@ class _Held:
     busy: bool = False
 
 
-class LeaderLock:
+class ReceiverLock:
     """A session-level advisory lock on a dedicated connection (never the pool's: it lives as long as the lock).
 
     The methods block on the network: call them in a thread. A check that never comes back is given up by
@@ -182,7 +182,7 @@ def _retrieved(future: asyncio.Future[Any]) -> None:
 class Turns:
     """Receives for one network while this process holds its lock; stands by otherwise."""
 
-    def __init__(self, network: str, lock: LeaderLock, settings: LeadershipConfig) -> None:
+    def __init__(self, network: str, lock: ReceiverLock, settings: LeadershipConfig) -> None:
         self.network, self.lock = network, lock
         self.retry, self.check = settings.retry_seconds, settings.check_seconds
         self.receiving = False
