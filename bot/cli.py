@@ -9,9 +9,11 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from bot.clock import RealClock, SimulatedClock
+from bot.clock import Clock, RealClock, SimulatedClock
 from bot.config import BallotKeyError, Config, ConfigError, load_config
 from bot.logs import setup_logging
 from bot.storage.lock import AlreadyRunning, single_process_lock
@@ -30,6 +32,27 @@ def _config(args: argparse.Namespace) -> Config:
 
 def secrets_of(config: Config) -> list[str]:
     return [config.telegram.token, config.matrix.password, config.matrix.access_token, config.ballot_key]
+
+
+def moment(text: str) -> datetime:
+    """`--at`'s value: "YYYY-MM-DD HH:MM" (or a date alone: midnight), a local time without its zone yet."""
+    for layout in ("%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text.strip(), layout)
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"expected a moment like \"2024-01-15 09:00\", got {text!r}")
+
+
+def _clock(args: argparse.Namespace, config: Config) -> Clock:
+    """The real clock, or with `--at` a clock standing still at that moment of the forum's time zone."""
+    at: datetime | None = getattr(args, "at", None)
+    if at is None:
+        return RealClock()
+    return SimulatedClock(at.replace(tzinfo=ZoneInfo(config.timezone)))
+
+
+AT_HELP = '"YYYY-MM-DD HH:MM" in the forum\'s time zone (default: the real time; for tests and replays)'
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,11 +81,15 @@ def _parser() -> argparse.ArgumentParser:
                            "notifications) to standard output")
     export.add_argument("what", help="what to export")
     export.add_argument("--format", default="json", help="json or csv (ics for meetings)")
+    export.add_argument("--at", type=moment, metavar="MOMENT",
+                        help="export as of this moment: the members whose mandates run then, the milestones overdue "
+                             "then; " + AT_HELP)
     add("check", "check the configuration, the database, its migrations and the configured networks")
     imp = add("import", "load data from a file: commitments (an action plan's commitments and milestones, "
                         "TOML or CSV; importing again updates, never duplicates)")
     imp.add_argument("what", choices=["commitments"], help="what to import")
     imp.add_argument("file", help="a .toml or .csv file (example: bot/demo/fr-2023-2025-FR0112.toml)")
+    imp.add_argument("--at", type=moment, metavar="MOMENT", help="the moment the import is recorded at; " + AT_HELP)
     db = add("db", "database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply the schema migrations")
     return parser
@@ -96,7 +123,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_console(args: argparse.Namespace) -> int:
     from bot.app import Forum
-    from bot.transports.console import run_interactive, run_script
+    from bot.transports.console import SCRIPT_START, run_interactive, run_script
 
     config = _config(args)
     if args.script:
@@ -106,7 +133,7 @@ def cmd_console(args: argparse.Namespace) -> int:
             print(f"forum-bot: cannot read {args.script}: {exc.strerror}", file=sys.stderr)
             return 2
         lock = single_process_lock(config.database_url)
-        forum = Forum(config, SimulatedClock())
+        forum = Forum(config, SimulatedClock(SCRIPT_START))
         return asyncio.run(run_script(forum, text, echo=args.echo))
     lock = single_process_lock(config.database_url)  # noqa: F841  (held until exit)
     forum = Forum(config, SimulatedClock(RealClock().now()))
@@ -116,14 +143,14 @@ def cmd_console(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.app import Forum
     from bot.runtime.process import demo_script
-    from bot.transports.console import run_script
+    from bot.transports.console import SCRIPT_START, run_script
 
     text = demo_script()
     config = _config(args)
     with tempfile.TemporaryDirectory() as tmp:
         if not args.db:
             config = replace(config, database_url=f"sqlite:///{tmp}/demo.sqlite3")
-        forum = Forum(config, SimulatedClock())
+        forum = Forum(config, SimulatedClock(SCRIPT_START))
         return asyncio.run(run_script(forum, text, echo=not args.quiet))
 
 
@@ -147,7 +174,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.storage.db import unit_of_work
 
     config = _config(args)
-    forum = Forum(config, RealClock())
+    forum = Forum(config, _clock(args, config))
     if args.what not in exporters or args.format not in exporters[args.what].formats:
         kinds = ", ".join(sorted(exporters))
         print(f"forum-bot: export: expected one of {kinds} with --format "
@@ -164,7 +191,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from bot.storage.db import unit_of_work
 
     config = _config(args)
-    forum = Forum(config, RealClock())
+    forum = Forum(config, _clock(args, config))
     try:
         plan = read_plan(Path(args.file))
         with unit_of_work(forum.engine) as session:

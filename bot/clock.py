@@ -27,10 +27,11 @@ class RealClock:
 
 
 class SimulatedClock:
-    """A clock that moves only when told to (transcripts, tests)."""
+    """A clock that moves only when told to (transcripts, tests); it starts where it is told to, never at the real
+    time by default (a test or a transcript must not depend on the day it runs: pass `RealClock().now()` for that)."""
 
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = utc(start) if start else RealClock().now().replace(microsecond=0)
+    def __init__(self, start: datetime) -> None:
+        self._now = utc(start)
 
     def now(self) -> datetime:
         return self._now

@@ -19,7 +19,7 @@ from bot.clock import SimulatedClock
 from bot.config import Config
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade
-from tests.support import TEST_BALLOT_KEY
+from tests.support import FORUM_EPOCH, TEST_BALLOT_KEY
 from tests.support.postgres import ExistingPostgres, PostgresCluster
 
 pytest_plugins = ["tests.support.fixtures", "tests.support.crash", "tests.support.telegram_fixtures"]
@@ -86,6 +86,6 @@ def config(db_url: str) -> Config:
 
 @pytest.fixture
 def forum(config: Config) -> Iterator[Forum]:
-    forum = Forum(config, SimulatedClock(), migrate=False)
+    forum = Forum(config, SimulatedClock(FORUM_EPOCH), migrate=False)
     yield forum
     forum.engine.dispose()

@@ -28,7 +28,7 @@ from bot.app import Forum
 from bot.clock import SimulatedClock
 from bot.config import Config, MatrixConfig
 from bot.transports.matrix import MatrixTransport
-from tests.support import waiting
+from tests.support import FORUM_EPOCH, waiting
 from tests.support.synapse import SynapseServer
 
 DEADLINE = 30.0
@@ -182,7 +182,7 @@ def bot_config(base: Config, server: SynapseServer, store: Path, admins: tuple[s
 
 
 async def start_bot(config: Config, clock: SimulatedClock | None = None, **kwargs: Any) -> Bot:
-    forum = Forum(config, clock or SimulatedClock(), migrate=False)
+    forum = Forum(config, clock or SimulatedClock(FORUM_EPOCH), migrate=False)
     transport = MatrixTransport(forum, **kwargs)
     await transport.start()
     return Bot(forum, transport, config.matrix.user_id, config)

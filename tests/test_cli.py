@@ -8,6 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
+
+from bot.storage.db import make_engine
+from bot.storage.tables import AuditEvent, Commitment
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def forum_bot(*args: str, cwd: Path | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -20,6 +26,12 @@ def test_every_subcommand_has_help(sub: str) -> None:
     result = forum_bot(sub, "--help")
     assert result.returncode == 0
     assert "usage: forum-bot " + sub in result.stdout
+
+
+@pytest.mark.parametrize("sub", ["export", "import"])
+def test_subcommands_reading_the_clock_document_at(sub: str) -> None:
+    result = forum_bot(sub, "--help")
+    assert "--at MOMENT" in result.stdout and "time zone" in result.stdout
 
 
 def test_malformed_transcript_line_stops_with_its_number(tmp_path: Path) -> None:
@@ -39,16 +51,51 @@ def test_script_then_exports(tmp_path: Path) -> None:
     result = forum_bot("console", "--script", str(script), "--db", db)
     assert result.returncode == 0, result.stderr
     assert "[dm bob] bot: Bienvenue ! Votre candidature A1 est acceptée" in result.stdout
-    notifications = json.loads(forum_bot("export", "notifications", "--db", db).stdout)
+    notifications = json.loads(forum_bot("export", "notifications", "--db", db, "--at", "2024-01-15 10:00").stdout)
     assert [(n["kind"], n["target"]) for n in notifications] == [
         ("application_received", "secretariat"), ("application_outcome", "dm bob")]
     assert set(notifications[0]) == {"id", "kind", "target", "key", "created_at", "sent_at"}
     assert notifications[0]["created_at"].startswith("2024-01-15T08:00:00")
-    csv_lines = forum_bot("export", "members", "--db", db, "--format", "csv").stdout.splitlines()
+    csv_lines = forum_bot("export", "members", "--db", db, "--format", "csv",
+                          "--at", "2024-01-15 10:00").stdout.splitlines()
     assert csv_lines[0] == "id,name,role,group,since,until"
     assert sorted(line.split(",")[1:3] for line in csv_lines[1:]) == [["alice", "admin"], ["bob", "member"]]
-    wrong = forum_bot("export", "nothing", "--db", db)
+    wrong = forum_bot("export", "nothing", "--db", db, "--at", "2024-01-15 10:00")
     assert wrong.returncode == 2 and "expected one of" in wrong.stderr
+
+
+def test_export_at_a_given_moment_lists_the_mandates_running_then(tmp_path: Path) -> None:
+    """`--at` is a moment of the forum's time zone (Europe/Paris): bob's mandate lasts through March 31 there, that
+    is until 22:00 UTC (summer time), carol's through the year; neither had begun before January 15."""
+    db = f"sqlite:///{tmp_path}/db.sqlite3"
+    script = tmp_path / "t.txt"
+    script.write_text("@at 2024-01-15 09:00\n@admin alice\n[secretariat] alice: /room secretariat\n"
+                      "[secretariat] alice: /role @bob cochair until=2024-03-31\n"
+                      "[secretariat] alice: /role @carol committee until=2024-12-31\n"
+                      "[secretariat] alice: /commitment add FR0001 Open data\n"
+                      "[secretariat] alice: /milestone add FR0001 2024-06-30 Portal online\n")
+    result = forum_bot("console", "--script", str(script), "--db", db)
+    assert result.returncode == 0, result.stderr
+
+    def members(at: str) -> list[tuple[str, str]]:
+        exported = forum_bot("export", "members", "--db", db, "--at", at)
+        assert exported.returncode == 0, exported.stderr
+        return sorted((row["name"], row["role"]) for row in json.loads(exported.stdout))
+
+    def overdue(at: str) -> list[bool]:
+        exported = forum_bot("export", "milestones", "--db", db, "--at", at)
+        assert exported.returncode == 0, exported.stderr
+        return [row["overdue"] for row in json.loads(exported.stdout)]
+
+    everyone = [("alice", "admin"), ("bob", "cochair"), ("carol", "committee")]
+    assert members("2024-01-15 08:00") == []  # before the script's first line: nothing granted yet
+    assert members("2024-03-31 23:59") == everyone  # 21:59 UTC: bob's last minute
+    assert members("2024-04-01 00:00") == [("alice", "admin"), ("carol", "committee")]  # ended before --at
+    assert members("2024-12-31 12:00") == [("alice", "admin"), ("carol", "committee")]  # carol's still running
+    assert members("2025-01-01") == [("alice", "admin")]
+    assert overdue("2024-06-30 12:00") == [False] and overdue("2024-07-01 00:00") == [True]
+    wrong = forum_bot("export", "members", "--db", db, "--at", "2024-01-15T25:00")
+    assert wrong.returncode == 2 and "--at" in wrong.stderr
 
 
 def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
@@ -70,3 +117,18 @@ def test_run_without_network_plays_the_demo(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "No chat network is configured" in result.stdout
     assert "[" in result.stdout and " bot: " in result.stdout
+
+
+def test_import_at_a_given_moment_records_it_then(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/db.sqlite3"
+    plan = ROOT / "bot" / "demo" / "fr-2023-2025-FR0112.toml"
+    result = forum_bot("import", "commitments", str(plan), "--db", db, "--at", "2024-07-01 09:30")
+    assert result.returncode == 0, result.stderr
+    engine = make_engine(db)
+    try:
+        with Session(engine) as session:
+            stamps = {c.created_at.isoformat() for c in session.exec(select(Commitment)).all()}
+            audited = {a.at.isoformat() for a in session.exec(select(AuditEvent)).all()}
+    finally:
+        engine.dispose()
+    assert stamps == audited == {"2024-07-01T07:30:00+00:00"}  # 09:30 in Paris, summer time

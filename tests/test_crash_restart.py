@@ -9,9 +9,13 @@ saved update offset, and plays the line that was under way again: a message line
 `@at`/`@advance` line runs its due passes again, and what they already did is recorded in the database (flags,
 `cadence_reminder`, digest slots, unique outbox keys), so nothing is done twice and nothing is skipped.
 
-Compared: decisions (title, outcome, tally, elected), votes and their results, "vote.close" audited exactly once per
-vote, open ballots, participation, secret choices, every outbox key and its text, every outbox row sent, milestones,
-meetings, reminders dealt with, the whole audit log as a multiset, the number of processed events.
+Compared (tests/support/crash.py `snapshot`): every table of the database, every row and column — people, rooms,
+proposals, votes, ballots, participation, secret choices, decisions, agendas, minutes, actions, commitments,
+milestones, updates, meetings, reminders dealt with, the audit log with its details, processed events, the outbox
+with every key and text — with generated ids compared by rank (a killed transaction on PostgreSQL burns sequence
+values), and without the bookkeeping of delivery attempts (when a row was sent, how many tries: a kill between
+delivering and marking sent delivers again after the restart; that every row was sent is compared), random ids, and
+a database's ballot key fingerprint. "vote.close" is audited exactly once per vote.
 
 Kill points are drawn from fixed seeds (printed with -s, and in every failure), so a failure can be replayed:
 `pytest tests/test_crash_restart.py -k sqlite` with the same seeds kills at the same output lines (the exact moment

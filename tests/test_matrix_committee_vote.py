@@ -16,6 +16,7 @@ from bot.config import Config
 from bot.storage.tables.votes import Decision
 from bot.transports.console import run_script
 from tests.matrix_support import Member, bot_config, start_bot, until
+from tests.support import FORUM_EPOCH
 from tests.support.synapse import SynapseServer
 
 pytestmark = pytest.mark.sqlite_only
@@ -55,7 +56,8 @@ CONSOLE = """\
 async def test_committee_vote_over_matrix_gives_the_console_records(synapse: SynapseServer, tmp_path: Path,
                                                                     migrated_template: Path) -> None:
     shutil.copy(migrated_template, tmp_path / "console.sqlite3")
-    console = Forum(Config(database_url=f"sqlite:///{tmp_path / 'console.sqlite3'}"), SimulatedClock(), migrate=False)
+    console = Forum(Config(database_url=f"sqlite:///{tmp_path / 'console.sqlite3'}"), SimulatedClock(FORUM_EPOCH),
+                    migrate=False)
     assert await run_script(console, CONSOLE, write=lambda _line: None) == 0
     expected = record(console)
     console.engine.dispose()

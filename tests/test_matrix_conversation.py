@@ -108,6 +108,7 @@ async def test_run_matrix_is_what_forum_bot_run_starts(synapse: SynapseServer, c
     from bot.app import Forum
     from bot.clock import SimulatedClock
     from bot.transports.matrix import run_matrix
+    from tests.support import FORUM_EPOCH
 
     class Scheduler:
         def __init__(self) -> None:
@@ -118,7 +119,7 @@ async def test_run_matrix_is_what_forum_bot_run_starts(synapse: SynapseServer, c
 
     alice = await Member.create(synapse, "alice", tmp_path / "alice")
     cfg = bot_config(config, synapse, tmp_path / "bot")
-    forum = Forum(cfg, SimulatedClock(), migrate=False)
+    forum = Forum(cfg, SimulatedClock(FORUM_EPOCH), migrate=False)
     scheduler = Scheduler()
     task = asyncio.create_task(run_matrix(forum, scheduler))
     try:

@@ -15,6 +15,7 @@ from bot.clock import SimulatedClock
 from bot.config import Config, MatrixConfig
 from bot.transports import matrix as matrix_module
 from bot.transports.matrix import MatrixTransport
+from tests.support import FORUM_EPOCH
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -38,7 +39,7 @@ async def test_a_busy_worker_still_saves_the_token_behind_the_events_it_covers(
         config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     matrix = MatrixConfig(homeserver="http://127.0.0.1:9", user_id="@bot:localhost", password="x",
                           store_path=str(tmp_path / "store"))
-    forum = Forum(replace(config, matrix=matrix), SimulatedClock(), migrate=False)
+    forum = Forum(replace(config, matrix=matrix), SimulatedClock(FORUM_EPOCH), migrate=False)
     transport = MatrixTransport(forum)
     now = [1000.0]
     monkeypatch.setattr(matrix_module.time, "monotonic", lambda: now[0])

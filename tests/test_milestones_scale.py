@@ -20,6 +20,7 @@ from bot.scheduling.due import JobContext
 from bot.scheduling.milestones import alert_overdue, newly_overdue_query, next_overdue
 from bot.storage.db import unit_of_work
 from bot.storage.tables import Commitment, Milestone, OutboxMessage, Room, WorkingGroup
+from tests.support import FORUM_EPOCH
 
 TOTAL = 100_000
 CREATED = datetime(2024, 1, 1, tzinfo=UTC)
@@ -87,7 +88,7 @@ def run_alerts(forum: Forum, now: datetime) -> tuple[int, list[tuple[str, Any]]]
 @pytest.fixture
 def sqlite_forum(sqlite_url: str) -> Iterator[Forum]:
     """EXPLAIN QUERY PLAN is SQLite's: this test runs on SQLite only."""
-    forum = Forum(replace(Config(), database_url=sqlite_url), SimulatedClock(), migrate=False)
+    forum = Forum(replace(Config(), database_url=sqlite_url), SimulatedClock(FORUM_EPOCH), migrate=False)
     yield forum
     forum.engine.dispose()
 

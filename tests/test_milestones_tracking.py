@@ -18,6 +18,7 @@ from bot.handlers.updates import read_update
 from bot.i18n import Lang
 from bot.importing import PlanImportError, import_commitments, read_plan
 from bot.storage.tables import Milestone, OutboxMessage
+from tests.support import FORUM_EPOCH
 from tests.transcript import bot_lines, play
 
 FR0112 = Path(__file__).resolve().parent.parent / "bot" / "demo" / "fr-2023-2025-FR0112.toml"
@@ -147,7 +148,7 @@ async def test_update_permissions_and_levels(forum: Forum) -> None:
 
 
 async def test_restart_over_the_due_date_sends_exactly_one_alert(config: Config) -> None:
-    first = Forum(config, SimulatedClock(), migrate=False)
+    first = Forum(config, SimulatedClock(FORUM_EPOCH), migrate=False)
     await play(first, SETUP + "[secretariat] alice: /milestone add FR0112 H1 2024 First plenary\n"
                               "@at 2024-06-30 23:00\n", prefix="a")
     assert _alerts(first) == []

@@ -247,13 +247,14 @@ async def test_two_run_processes_one_polls_telegram_and_the_other_takes_over_whe
         await emu.wait_for_messages(1, chat_id=chat.id, timeout=30)
 
         first.proc.kill()  # SIGKILL: no goodbye, the kernel closes its connections
-        killed = time.monotonic()
+        # The kernel closing the killed process's connection releases its lock at once, and the second tries again
+        # every 0.2 s: the bound is that of `until`, a minute, far below what a lock kept by a half-open connection
+        # would last (TCP keepalive: two hours by default). No tighter wall-clock bound: a loaded machine is slow.
         await until(lambda: second is not None and second.said("receiving for telegram") == 1,
                     "the second process takes over", 60)
-        took_over = time.monotonic() - killed
         emu.send_text(chat, alice, "/whoami")
         await emu.wait_for_messages(2, chat_id=chat.id, timeout=30)
-        assert took_over < 30, took_over
+        assert second.said("receiving for telegram") == 1 and first.said("receiving for telegram") == 1
     finally:
         await first.end(signal.SIGKILL)
         if second is not None:

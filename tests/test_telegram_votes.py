@@ -16,6 +16,7 @@ from bot.clock import SimulatedClock
 from bot.config import Config
 from bot.storage.tables import Decision
 from bot.transports.console import run_script
+from tests.support import FORUM_EPOCH
 from tests.support.telegram_bot import BOT_USERNAME, START, TelegramBot, telegram_bot
 from tests.support.telegram_emulator import Chat, SentRecord, TelegramEmulator, User
 
@@ -79,12 +80,14 @@ async def test_committee_and_secret_votes_over_telegram_match_the_console(
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
     console_db = tmp_path / "console.sqlite3"
     shutil.copy(migrated_template, console_db)
-    console = Forum(replace(Config(), database_url=f"sqlite:///{console_db}"), SimulatedClock(), migrate=False)
+    console = Forum(replace(Config(), database_url=f"sqlite:///{console_db}"), SimulatedClock(FORUM_EPOCH),
+                    migrate=False)
     assert await run_script(console, CONSOLE, write=lambda line: None) == 0
     expected = decisions(console.engine)
     console.engine.dispose()
-    assert [row[1] for row in expected] == ["adopted", expected[1][1]]
-    assert expected[0][3:6] == (2, 0, 1)
+    assert [row[1] for row in expected] == ["adopted", "rejected"]
+    assert expected[0][3:9] == (2, 0, 1, 3, 4, False)  # committee: carol and dave yes, erin abstains, bob silent
+    assert expected[1][3:9] == (1, 1, 0, 2, 2, True)  # secret, open-data: frank yes, gina no, a tie is rejected
 
     async with telegram_bot(config, emu, START) as tg:
         await play_on_telegram(tg, emu)

@@ -19,7 +19,7 @@ from bot.app import Forum
 from bot.clock import RealClock, SimulatedClock
 from bot.config import Config
 from bot.runtime.receiver_lock import ReceiverLock, Turns, receiver_key, until_stopped
-from bot.transports.console import run_interactive, run_script
+from bot.transports.console import SCRIPT_START, run_interactive, run_script
 
 if TYPE_CHECKING:
     from bot.runtime.scheduler import DueScheduler
@@ -37,7 +37,7 @@ async def run_console(config: Config, with_demo: bool = True) -> int:
         return await run_interactive(Forum(config, SimulatedClock(RealClock().now())))
     print("No chat network is configured (see config.example.toml): here is the console demo.\n")
     with tempfile.TemporaryDirectory() as tmp:
-        demo = Forum(replace(config, database_url=f"sqlite:///{tmp}/demo.sqlite3"), SimulatedClock())
+        demo = Forum(replace(config, database_url=f"sqlite:///{tmp}/demo.sqlite3"), SimulatedClock(SCRIPT_START))
         await run_script(demo, demo_script(), echo=True)
         demo.engine.dispose()
     if not sys.stdin.isatty():

@@ -7,7 +7,7 @@ import re
 import sys
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +28,11 @@ _MESSAGE = re.compile(r"^\[([^\]\s][^\]]*)\]\s+([\w.\-]+):\s?(.*)$")
 _AT = re.compile(r"^@at\s+(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}:\d{2}))?\s*$")
 _ADVANCE = re.compile(r"^@advance\s+(\S+)\s*$")
 _ADMIN = re.compile(r"^@admin\s+([\w.\-]+)\s*$")
+
+# Where the simulated clock of a replayed script (`forum-bot console --script`, the demo) stands before its first
+# `@at`: a fixed moment, so that a script plays the same whatever day it is replayed (its first `@at` moves the clock
+# forward from there; on a database that already has a history, start the script with an `@at`).
+SCRIPT_START = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class TranscriptError(Exception):
