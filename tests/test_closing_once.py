@@ -348,8 +348,8 @@ class Stepped:
 def test_two_processes_one_closing_the_other_at_the_deadline(postgres_url: str, tmp_path: Path,
                                                              command_first: bool) -> None:
     """Process `deadline` plays `@at <deadline>` then `@advance 1m` (its deadline pass runs at the deadline);
-    process `command` plays `@at <deadline>` (the moment is in the past of its clock, which starts at the real
-    time: it only sets the clock) then `/vote close V1`. Each stops at close_vote's UPDATE; this test lets the
+    process `command` plays `@at <deadline>` (a script's first `@at` only sets the clock) then `/vote close V1`.
+    Each stops at close_vote's UPDATE; this test lets the
     first one run it, then the second, waits until the second waits for the first's row lock, and only then lets
     the first commit."""
     config = replace(Config(), database_url=postgres_url, ballot_key=TEST_BALLOT_KEY)

@@ -53,6 +53,7 @@ from bot.clock import SimulatedClock
 from bot.config import Config
 from bot.domain.votes.ballots import slot_of
 from bot.storage.tables import Vote
+from tests.support import FORUM_EPOCH
 from tests.support.records import KEY, Row, dump_tables, row_leaves
 from tests.transcript import play
 
@@ -461,8 +462,9 @@ def another_forum(config: Config, request: pytest.FixtureRequest, tmp_path: Path
 
             def drop() -> None:
                 cluster.drop_database(name)
-        made.append((Forum(replace(config, database_url=url, ballot_key=ballot_key), SimulatedClock(), migrate=False),
-                     drop))
+        forum = Forum(replace(config, database_url=url, ballot_key=ballot_key), SimulatedClock(FORUM_EPOCH),
+                      migrate=False)
+        made.append((forum, drop))
         return made[-1][0]
 
     yield make
