@@ -31,14 +31,15 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
+import bot.app  # noqa: F401  (registers every due source; the bench runs them all)
 from bench._common import machine, median, peak_rss_mb
 from bot.config import Config
+from bot.rules.progress import slot_floor
 from bot.scheduling.milestones import (
     OVERDUE_DIGEST_ANCHOR,
     OVERDUE_DIGEST_STATE,
     WEEKLY_DIGEST_ANCHOR,
     WEEKLY_DIGEST_STATE,
-    slot_floor,
 )
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade

@@ -31,7 +31,7 @@ from bench._common import machine, median, percentile
 from bot.app import Forum
 from bot.clock import SimulatedClock
 from bot.config import Config
-from bot.importing import import_commitments, read_plan
+from bot.domain.tracking.importing import import_commitments, read_plan
 from bot.storage.db import unit_of_work
 from bot.transports.matrix import MatrixTransport
 from tests.matrix_support import PASSWORD, Member, bot_config, unique, until

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, event
 from bot.app import Forum
 from bot.clock import SimulatedClock
 from bot.config import Config
-from bot.importing import import_commitments, read_plan
+from bot.domain.tracking.importing import import_commitments, read_plan
 from bot.messages import Incoming
 from bot.storage.db import unit_of_work
 from bot.transports.base import drain_outbox

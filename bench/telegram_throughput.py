@@ -37,7 +37,7 @@ from bench._common import machine, median
 from bot.app import Forum
 from bot.clock import SimulatedClock
 from bot.config import Config
-from bot.importing import import_commitments, read_plan
+from bot.domain.tracking.importing import import_commitments, read_plan
 from bot.storage.db import unit_of_work
 from bot.transports.telegram import TelegramTransport, build_application
 

@@ -187,7 +187,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from bot.app import Forum
-    from bot.importing import PlanImportError, import_commitments, read_plan
+    from bot.domain.tracking.importing import PlanImportError, import_commitments, read_plan
     from bot.storage.db import unit_of_work
 
     config = _config(args)

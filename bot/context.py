@@ -12,11 +12,11 @@ from bot.audit import record_audit
 from bot.clock import Clock
 from bot.config import Config
 from bot.domain import UnitOfWork
+from bot.domain.people import group_by_slug, resolve
 from bot.errors import PermissionDenied, UserError
 from bot.i18n import Lang, Localizable, Raw, T
 from bot.messages import Extras
 from bot.notify import Outbox, person_lang
-from bot.people import group_by_slug, resolve
 from bot.storage.tables import Account, Person, Room, WorkingGroup
 
 
@@ -47,12 +47,13 @@ class Context:
         return self.person.id
 
     @property
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session, self.outbox, self.now, self.config)
-
-    @property
     def lang(self) -> Lang:
         return person_lang(self.config, self.person, self.network, self.room)
+
+    @property
+    def uow(self) -> UnitOfWork:
+        """This message's transaction as the domain takes it."""
+        return UnitOfWork(self.session, self.outbox, self.now, self.config)
 
     def reply(self, message: Localizable, *, kind: str = "reply", extras: Extras | None = None) -> None:
         """Answer where the message came from, in the sender's language."""

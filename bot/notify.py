@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,9 +13,8 @@ from sqlmodel import Session, col, select
 from bot.config import Config
 from bot.i18n import Lang, Localizable
 from bot.messages import Extras
-from bot.people import dm_account
 from bot.storage.prebuilt import dialect_of, insert_or_skip, run
-from bot.storage.tables import OutboxMessage, Person, Room
+from bot.storage.tables import Account, OutboxMessage, Person, Room
 
 
 def room_lang(config: Config, room: Room) -> Lang:
@@ -27,6 +26,16 @@ def person_lang(config: Config, person: Person, network: str, room: Room | None 
     locale = person.locale or person.locale_hint or (room.language if room else None) or config.default_language
     tz = room.timezone if room and room.timezone else config.timezone
     return Lang(locale, ZoneInfo(tz), network)
+
+
+def dm_account(session: Session, person_id: int) -> Account | None:
+    """The account to write to privately: the one the person used last."""
+    accounts = session.exec(select(Account).where(Account.person_id == person_id,
+                                                  col(Account.platform_user_id).is_not(None))).all()
+    if not accounts:
+        return None
+    epoch = datetime.min
+    return max(accounts, key=lambda a: (a.last_seen_at.replace(tzinfo=None) if a.last_seen_at else epoch))
 
 
 def _payload(extras: Extras | None) -> dict[str, Any] | None:
@@ -98,10 +107,14 @@ class Outbox:
             "key": f"{key}@p{person.id}", "kind": kind, "network": account.network, "room_id": None,
             "person_id": person.id, "locale": lang.locale, "text": message.render(lang), "payload": _payload(extras)})
 
-    def rooms_with_purpose(self, purpose: str, group_id: int | None = None) -> list[Room]:
+    def rooms_with_purpose(self, purpose: str, group_id: int | None = None,
+                           group_ids: Collection[int] = ()) -> list[Room]:
+        """The active rooms with this purpose (of one group, or of any of `group_ids`), in one query."""
         query = select(Room).where(Room.purpose == purpose, Room.active == True)  # noqa: E712
         if group_id is not None:
             query = query.where(Room.group_id == group_id)
+        if group_ids:
+            query = query.where(col(Room.group_id).in_(group_ids))
         return list(self.session.exec(query.order_by(col(Room.id))).all())
 
     def to_purpose(self, purpose: str, message: Localizable, *, kind: str, key: str,

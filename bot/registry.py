@@ -1,4 +1,5 @@
-"""The command registry: each command declares, in one place, its names, arguments, options, roles and help."""
+"""The command registry: each command declares, in one place, its names, arguments, options, roles and help;
+plain-text hooks (lines that are not commands, e.g. minutes being taken) register here too."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import Lang, T, fold
-from bot.parsing import Opt, Param
+from bot.errors import ArgError
+from bot.i18n import Lang, Raw, T, fold
+from bot.parsing import Opt, Param, Token
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -36,6 +38,9 @@ class Command:
     where: str = "any"
     hidden: bool = False
     handler: Handler | None = None
+    subject: Param | None = None  # object-first subcommands: `/agenda S2 add` reads S2 into this, then `add`
+    sub_expected: T | None = None  # what may follow the subject, when it is not one of the subcommands
+    denied: T | None = None  # the refusal when the sender lacks the roles (else the router's generic one)
     parent: Command | None = None
     subcommands: dict[str, Command] = field(default_factory=dict)
     sub_order: list[Command] = field(default_factory=list)
@@ -125,6 +130,28 @@ command = registry.command
 
 
 @dataclass(frozen=True)
+class TextHook:
+    """Handles plain (non-command) lines, e.g. minutes being taken; `claims` is a cheap test with no I/O."""
+
+    claims: Callable[[str], bool]
+    handle: Callable[[Context, str], Awaitable[bool]]
+
+
+TextHandler = Callable[["Context", str], Awaitable[bool]]
+text_hooks: list[TextHook] = []
+
+
+def text_hook(claims: Callable[[str], bool]) -> Callable[[TextHandler], TextHandler]:
+    """Decorator registering a plain-text hook."""
+
+    def decorate(fn: TextHandler) -> TextHandler:
+        text_hooks.append(TextHook(claims, fn))
+        return fn
+
+    return decorate
+
+
+@dataclass(frozen=True)
 class CommandName:
     """`/group add` for English readers, `/groupe ajouter` for French ones."""
 
@@ -132,6 +159,29 @@ class CommandName:
 
     def render(self, lang: Lang) -> str:
         return "/" + (self.command.path_fr if lang.locale == "fr" else self.command.path)
+
+
+def descend(command: Command, tokens: Sequence[Token]) -> tuple[Command, int, dict[str, Any]]:
+    """The subcommand the words name, where its own arguments start in the text, and the subject read on the way:
+    `group add x` → (group add, after `add`, {}); `agenda S2 add x` → (agenda add, after `add`, {"number": 2})."""
+    node, end, subject = command, 0, {}
+    while tokens and node.subcommands:
+        if node.subject is not None:
+            if len(tokens) < 2:
+                break  # `/agenda S2`: the command itself reads the subject
+            value = node.subject.kind.convert_or_fail(tokens[0].text)
+            sub = node.find_sub(tokens[1].text)
+            if sub is None:
+                raise ArgError(T("“{value}” is not {expected}.", value=Raw(tokens[1].text),
+                                 expected=node.sub_expected or T("a value")))
+            subject[node.subject.name] = value
+            node, end, tokens = sub, tokens[1].end, tokens[2:]
+            continue
+        sub = node.find_sub(tokens[0].text)
+        if sub is None:
+            break
+        node, end, tokens = sub, tokens[0].end, tokens[1:]
+    return node, end, subject
 
 
 def is_allowed(command: Command, roles: set[str]) -> bool:

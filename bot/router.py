@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
@@ -14,13 +13,14 @@ from sqlmodel import Session, col
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import Context
+from bot.domain.people import identify, roles_of
+from bot.domain.rooms import room_for
 from bot.errors import ArgError, PermissionDenied, UserError
-from bot.i18n import Lines, Localizable, Raw, T, either
+from bot.i18n import Lines, Localizable, Raw, T, either, normalize_language
 from bot.messages import Handled, Incoming
 from bot.notify import Outbox
 from bot.parsing import MAX_COMMAND_LENGTH, bind, clean_text, tokenize
-from bot.people import identify, roles_of, room_for
-from bot.registry import Command, CommandName, Registry, is_allowed, usage_of
+from bot.registry import Command, CommandName, Registry, TextHook, descend, is_allowed, text_hooks, usage_of
 from bot.storage.db import unit_of_work
 from bot.storage.prebuilt import dialect_of, insert_or_skip, run
 from bot.storage.tables import OutboxMessage, ProcessedEvent
@@ -28,28 +28,6 @@ from bot.storage.tables import OutboxMessage, ProcessedEvent
 log = logging.getLogger("forumbot.router")
 
 COMMAND_PREFIXES = ("/", "!")
-
-
-@dataclass(frozen=True)
-class TextHook:
-    """Handles plain (non-command) lines, e.g. minutes being taken; `claims` is a cheap test with no I/O."""
-
-    claims: Callable[[str], bool]
-    handle: Callable[[Context, str], Awaitable[bool]]
-
-
-text_hooks: list[TextHook] = []
-
-
-def text_hook(claims: Callable[[str], bool]) -> Callable[[Callable[[Context, str], Awaitable[bool]]],
-                                                          Callable[[Context, str], Awaitable[bool]]]:
-    """Decorator registering a plain-text hook."""
-
-    def decorate(fn: Callable[[Context, str], Awaitable[bool]]) -> Callable[[Context, str], Awaitable[bool]]:
-        text_hooks.append(TextHook(claims, fn))
-        return fn
-
-    return decorate
 
 
 def split_command(text: str) -> tuple[str, str] | None:
@@ -72,7 +50,7 @@ class Router:
     def _context(self, session: Session, msg: Incoming) -> Context:
         now = self.clock.now()
         person, account = identify(session, self.config, now, msg.network, msg.user_id, msg.handle,
-                                   msg.display_name, msg.locale_hint)
+                                   msg.display_name, normalize_language(msg.locale_hint))
         room = room_for(session, now, msg.network, msg.room_id, msg.room_title, msg.is_private, person)
         ctx = Context(session=session, config=self.config, clock=self.clock, person=person, account=account,
                       room=room, event_id=msg.event_id, now=now, outbox=Outbox(session, self.config, now),
@@ -199,21 +177,12 @@ class Router:
         return Lines([exc.message, T("Usage: {usage}", usage=text) if text else None])
 
     async def _dispatch(self, ctx: Context, command: Command, args: str) -> str:
-        tokens = tokenize(args)
-        node = command
-        consumed_end = 0
-        while tokens and node.subcommands:
-            sub = node.find_sub(tokens[0].text)
-            if sub is None:
-                break
-            node = sub
-            consumed_end = tokens[0].end
-            tokens = tokens[1:]
+        node, consumed_end, subject = descend(command, tokenize(args))
         raw = args[consumed_end:] if consumed_end else args
         tokens = tokenize(raw)
         if not is_allowed(node, ctx.roles):
-            raise PermissionDenied(T("Only {roles} may use {command}.", roles=_roles_text(node),
-                                     command=CommandName(node)))
+            raise PermissionDenied(node.denied or T("Only {roles} may use {command}.", roles=_roles_text(node),
+                                                    command=CommandName(node)))
         if node.handler is None:
             raise _arg_error(T("Which one? {choices}", choices=Lines(
                 [CommandName(sub) for sub in node.sub_order], sep=" · ")), node)
@@ -221,7 +190,7 @@ class Router:
             values = bind(raw, tokens, node.params, node.options)
         except ArgError as exc:
             raise _arg_error(exc.message, node) from exc
-        await node.handler(ctx, **values)
+        await node.handler(ctx, **subject, **values)
         return "ok"
 
     def _unknown(self, name: str) -> Lines:

@@ -15,9 +15,10 @@ from sqlmodel import Session, select
 from bot.app import Forum
 from bot.clock import SimulatedClock
 from bot.config import Config
+from bot.domain.tracking.overdue import newly_overdue_query
 from bot.notify import Outbox
 from bot.scheduling.due import JobContext
-from bot.scheduling.milestones import alert_overdue, newly_overdue_query, next_overdue
+from bot.scheduling.milestones import alert_overdue, next_overdue
 from bot.storage.db import unit_of_work
 from bot.storage.tables import Commitment, Milestone, OutboxMessage, Room, WorkingGroup
 from tests.support import FORUM_EPOCH

@@ -12,12 +12,13 @@ from sqlmodel import Session, select
 from bot.app import Forum
 from bot.clock import SimulatedClock
 from bot.config import Config
+from bot.domain.tracking.importing import PlanImportError, import_commitments, read_plan
 from bot.exports import export
-from bot.handlers.tracking import PeriodLabel, check_progress_and_level
+from bot.handlers.tracking import check_progress_and_level
 from bot.handlers.updates import read_update
 from bot.i18n import Lang
-from bot.importing import PlanImportError, import_commitments, read_plan
 from bot.storage.tables import Milestone, OutboxMessage
+from bot.wording.tracking import PeriodLabel
 from tests.support import FORUM_EPOCH
 from tests.transcript import bot_lines, play
 

@@ -70,9 +70,9 @@ def test_backoff_grows_and_is_capped() -> None:
 
 async def test_a_key_is_queued_once_and_the_outbox_says_so(forum: Forum) -> None:
     """On both databases: the second insert of a key reports False (PostgreSQL's rowcount would say -1)."""
+    from bot.domain.rooms import room_for
     from bot.i18n import T
     from bot.notify import Outbox
-    from bot.people import room_for
     from bot.storage.db import unit_of_work
 
     with unit_of_work(forum.engine) as session:

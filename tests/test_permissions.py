@@ -23,6 +23,7 @@ from bot.messages import Incoming
 from bot.parsing import Kind, Param
 from bot.registry import Command, CommandName, registry
 from bot.router import _roles_text
+from tests.support import FORUM_EPOCH
 from tests.transcript import play
 
 ROLES = ("member", "cochair", "committee", "secretariat", "observer", "admin")
@@ -109,7 +110,7 @@ def _counts(engine: Engine) -> dict[str, int]:
 
 @pytest.fixture
 def english_forum(config: Config) -> Iterator[Forum]:
-    forum = Forum(replace(config, default_language="en"), SimulatedClock(), migrate=False)
+    forum = Forum(replace(config, default_language="en"), SimulatedClock(FORUM_EPOCH), migrate=False)
     yield forum
     forum.engine.dispose()
 

@@ -9,10 +9,10 @@ from sqlmodel import Session, col, select
 
 from bot.app import Forum
 from bot.bot_rooms import cannot_write_privately, room_moved, wrote_in
+from bot.domain.rooms import room_for
 from bot.i18n import Raw
 from bot.messages import Incoming
 from bot.notify import Outbox
-from bot.people import room_for
 from bot.storage.db import unit_of_work
 from bot.storage.tables import (
     Account,

@@ -104,3 +104,22 @@ def test_an_approval_result_reports_its_seats_and_no_vacancy_when_enough_candida
     result = t.approval_result([["a"], ["b"]], ["a", "b", "c"], 2)
     assert (result.seats, result.vacant, result.ballots) == (2, 0, 2)
     assert t.approval_result([], ["a"], 3).vacant == 2
+
+
+@pytest.mark.parametrize("typed", ["2024-02-15", "15 February 2024", "February 15 2024", "H1 2024", "S2 2024",
+                                   "2024 Q3", "2024-H2", "first quarter of 2024", "second half 2024"])
+def test_a_parsed_period_keeps_what_was_typed(typed: str) -> None:
+    assert p.parse_period(typed).text == typed
+
+
+def test_spaces_around_a_hyphen_and_and_between_amounts() -> None:
+    assert p.parse_period("2024 - 02") == p.Period.of_month(2024, 2)
+    assert p.parse_duration("1h and 30m") == p.parse_duration("1h 30m") == p.parse_duration("1 h et 30 min")
+    assert p.parse_term("1 year and 6 months") == p.Term(1, 6)
+
+
+def test_a_single_yes_carries_two_thirds_and_the_default_majority_is_simple() -> None:
+    assert t.tally(["yes"], 1, None, "two_thirds").outcome == "adopted"
+    assert t.majority_reached(1, 0, 0, "two_thirds")
+    default = t.tally(["yes", "no"], 2)
+    assert default.majority == "simple" and default.outcome == "rejected" and default.tie

@@ -92,9 +92,9 @@ async def test_run_telegram_wiring(config: Config, emu: TelegramEmulator, monkey
 
     from bot.app import Forum
     from bot.clock import SimulatedClock
+    from bot.domain.rooms import room_for
     from bot.i18n import Raw
     from bot.notify import Outbox
-    from bot.people import room_for
     from bot.runtime.scheduler import DueScheduler
     from bot.storage.db import unit_of_work
     from bot.transports.telegram import run_telegram

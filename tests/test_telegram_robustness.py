@@ -11,10 +11,11 @@ from sqlmodel import Session, select
 from telegram import BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
 from bot.config import Config
+from bot.domain.people import grant, resolve
+from bot.domain.rooms import room_for
 from bot.i18n import Raw
 from bot.messages import Button, Extras
 from bot.notify import Outbox
-from bot.people import grant, resolve, room_for
 from bot.storage.db import unit_of_work
 from bot.storage.tables import Application, OutboxMessage, Room
 from tests.support.telegram_bot import BOT_USERNAME, TelegramBot, running_bot, telegram_forum

@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from bot.audit import record_audit
 from bot.domain import DomainError, UnitOfWork
+from bot.domain.people import grant
 from bot.domain.votes import Outcome, VoteStatus
 from bot.domain.votes.results import ElectionClosed, Resolved, fraction_text
-from bot.people import grant
 from bot.rules.calendar import add_months
 from bot.rules.tally import approval_result, quorum_met
 from bot.storage.tables import Decision, Person, Vote

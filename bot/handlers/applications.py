@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from bot.context import Context
+from bot.domain.people import Role, grant
 from bot.errors import UserError
 from bot.i18n import Lines, Raw, T, When
 from bot.parsing import Param, Ref, Slug, Text
-from bot.people import grant, who
 from bot.registry import STAFF, command
 from bot.storage.tables import Application, Person, WorkingGroup
+from bot.wording.people import who
 
 APPLICATION = Ref("A", T("an application id like A3"))
 
@@ -66,7 +67,7 @@ async def accept(ctx: Context, number: int, slug: str | None) -> None:
     assert applicant is not None
     application.status, application.decided_at, application.decided_by = "accepted", ctx.now, ctx.person_id
     application.group_id = group.id if group else None
-    grant(ctx.session, applicant, "member", group, ctx.now, None, ctx.person)
+    grant(ctx.session, applicant, Role.MEMBER, group, ctx.now, None, ctx.person)
     ctx.audit("application.accept", "application", application.id, group=slug)
     ctx.reply(T("Application A{id} accepted.", id=Raw(str(number))))
     message = (T("Welcome! Your application A{id} was accepted: you are now a member of {group}.",

@@ -3,35 +3,34 @@ forum's rule (groups every quarter, the plenary twice a year) is kept this perio
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlmodel import col, select
 
 from bot.context import Context
-from bot.i18n import Lines, Localizable, Raw, T, When
-from bot.meetings import (
-    PeriodLabel,
+from bot.domain.meetings import MeetingKind
+from bot.domain.meetings.cadence import (
+    PeriodState,
     group_cadence,
     last_held,
-    meetings_in,
     next_planned,
-    period_bounds_utc,
+    period_state,
     plenary_cadence,
 )
+from bot.i18n import Lines, Localizable, Raw, T, When
 from bot.registry import STAFF, command
 from bot.rules.calendar import Cadence
 from bot.storage.tables import Meeting, WorkingGroup
+from bot.wording.meetings import PeriodLabel
 
 NONE = T("none")
 
 
 def _state(ctx: Context, kind: str, group_id: int | None, cadence: Cadence) -> Localizable:
     period = cadence.period_of(ctx.now.astimezone(ctx.config.tz).date())
-    start, end = period_bounds_utc(period, ctx.config)
     label = PeriodLabel(cadence, period)
-    if meetings_in(ctx.session, kind, group_id, start, end, ("held",)):
+    state = period_state(ctx.session, ctx.config, kind, group_id, period, ctx.now)
+    if state == PeriodState.KEPT:
         return T("{period}: kept ✓", period=label)
-    if meetings_in(ctx.session, kind, group_id, max(start, ctx.now), end, ("planned",)):
+    if state == PeriodState.PLANNED:
         return T("{period}: a meeting is planned", period=label)
     return T("{period}: not kept ✗", period=label)
 
@@ -40,10 +39,9 @@ def _when(meeting: Meeting | None, none: T) -> Localizable:
     return Lines([Raw("S" + str(meeting.id)), When(meeting.starts_at)], sep=", ") if meeting else none
 
 
-def _row(ctx: Context, name: Localizable, kind: str, group_id: int | None, cadence: Cadence,
-         now: datetime) -> Lines:
+def _row(ctx: Context, name: Localizable, kind: str, group_id: int | None, cadence: Cadence) -> Lines:
     held = last_held(ctx.session, kind, group_id)
-    planned = next_planned(ctx.session, kind, group_id, now)
+    planned = next_planned(ctx.session, kind, group_id, ctx.now)
     return Lines([Lines([Raw("• "), name], sep=""),
                   Lines([Raw("  "), T("last held: {when}", when=_when(held, NONE))], sep=""),
                   Lines([Raw("  "), T("next planned: {when}", when=_when(planned, NONE))], sep=""),
@@ -55,7 +53,7 @@ def _row(ctx: Context, name: Localizable, kind: str, group_id: int | None, caden
 async def cadence(ctx: Context) -> None:
     groups = ctx.session.exec(select(WorkingGroup).order_by(col(WorkingGroup.slug))).all()
     rows: list[Localizable] = [T("Meeting cadence (groups: once a quarter; plenary: twice a year):")]
-    rows.extend(_row(ctx, T("working group {slug}", slug=Raw(g.slug)), "group", g.id, group_cadence(ctx.config),
-                     ctx.now) for g in groups)
-    rows.append(_row(ctx, T("plenary"), "plenary", None, plenary_cadence(ctx.config), ctx.now))
+    rows.extend(_row(ctx, T("working group {slug}", slug=Raw(g.slug)), MeetingKind.GROUP, g.id,
+                     group_cadence(ctx.config)) for g in groups)
+    rows.append(_row(ctx, T("plenary"), MeetingKind.PLENARY, None, plenary_cadence(ctx.config)))
     ctx.reply(Lines(rows))

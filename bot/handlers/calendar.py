@@ -10,21 +10,24 @@ from sqlmodel import Session, col, select
 from bot.calendar_feed import CalendarEvent, calendar_events, calendar_source
 from bot.config import Config
 from bot.context import Context
+from bot.domain.meetings import DEFAULT_LENGTH, MeetingKind, MeetingStatus, group_of
+from bot.domain.meetings.agenda import agenda_items
+from bot.domain.rooms import RoomPurpose
 from bot.i18n import TN, T
-from bot.meetings import DEFAULT_LENGTH, agenda_items, group_of
 from bot.messages import Attachment, Extras
 from bot.registry import command
 from bot.storage.tables import Meeting
 
 PRODID = "-//Forum Bot//Open Government Forum//FR"
-KIND_TITLES = {"plenary": "Plénière / Plenary", "committee": "Comité de pilotage / Management committee"}
+KIND_TITLES: dict[str, str] = {MeetingKind.PLENARY: "Plénière / Plenary",
+               MeetingKind.COMMITTEE: "Comité de pilotage / Management committee"}
 
 
 @calendar_source
 def meeting_events(session: Session, now: datetime) -> list[CalendarEvent]:
     """Every meeting not cancelled, at its wall time in the zone it was planned in."""
     events = []
-    for meeting in session.exec(select(Meeting).where(Meeting.status != "cancelled")
+    for meeting in session.exec(select(Meeting).where(Meeting.status != MeetingStatus.CANCELLED)
                                 .order_by(col(Meeting.starts_at))).all():
         assert meeting.id is not None
         group = group_of(session, meeting)
@@ -71,7 +74,7 @@ def ics_document(session: Session, config: Config, now: datetime) -> str:
 @command("calendar", "calendrier", help=T("an iCalendar file of meetings and deadlines"), usage=T("/calendar"))
 async def calendar(ctx: Context) -> None:
     events = calendar_events(ctx.session, ctx.now)
-    if ctx.room.purpose == "group" and ctx.room.group_id is not None:
+    if ctx.room.purpose == RoomPurpose.GROUP and ctx.room.group_id is not None:
         events = [e for e in events if e.group_id in (None, ctx.room.group_id)]
     upcoming = sum(1 for e in events if _after(e, ctx.now - timedelta(days=1)))
     ctx.reply(TN("Here is the calendar: {n} event to come. Open the file to add it to your agenda.",

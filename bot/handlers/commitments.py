@@ -4,30 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlmodel import col, select
-
 from bot.context import Context
-from bot.errors import UserError
-from bot.handlers.tracking import (
-    CommitmentCode,
-    commitment_by_code,
-    days_late,
-    days_late_text,
-    due_text,
-    group_slug,
-    last_update_line,
-    latest_levels,
-    latest_updates,
-    local_today,
-    mref,
-    people,
-    progress_text,
+from bot.domain.tracking.commitments import (
+    CommitmentProgress,
+    add_commitment,
+    all_commitments,
+    check_new_commitment,
+    progress_of,
 )
+from bot.domain.tracking.importing import PlanImportError, import_commitments, read_plan
+from bot.errors import UserError
+from bot.handlers.tracking import CommitmentCode, commitment_by_code, refusals
 from bot.i18n import Lines, Localizable, Raw, T
-from bot.importing import PlanImportError, import_commitments, read_plan
 from bot.parsing import Opt, Param, Slug, Text
+from bot.people import Who
 from bot.registry import STAFF, command, registry
-from bot.storage.tables import Commitment, Milestone
+from bot.rules.progress import days_late, local_today
+from bot.wording.tracking import authors, days_late_text, due_text, last_update_line, mref, progress_text
 
 CODE = CommitmentCode()
 
@@ -41,18 +34,10 @@ registry.add("commitment", "engagement", help=T("the action plan's commitments")
          params=[Param("code", CODE), Param("title", Text().with_expected(T("the commitment's title")))],
          options=[Opt("group", "groupe", Slug())])
 async def commitment_add(ctx: Context, code: str, title: str, group: str | None) -> None:
-    if ctx.session.exec(select(Commitment).where(Commitment.code == code)).first():
-        raise UserError(T("The commitment {code} already exists.", code=Raw(code)))
-    if len(title) > 300:
-        raise UserError(T("A title is at most {limit} characters.", limit=300))
-    group_id = None
-    if group:
-        found = ctx.group(group)
-        group_id = found.id
-    commitment = Commitment(code=code, title=title, group_id=group_id, created_at=ctx.now)
-    ctx.session.add(commitment)
-    ctx.session.flush()
-    ctx.audit("commitment.add", "commitment", commitment.id, code=code, group=group)
+    with refusals():
+        check_new_commitment(ctx.session, code, title)
+    group_id = ctx.group(group).id if group else None
+    add_commitment(ctx.uow, ctx.person_id, code, title, group_id, group)
     if group:
         ctx.reply(T("Commitment {code} added: {title} (group {group}).", code=Raw(code), title=Raw(title),
                     group=Raw(group)))
@@ -60,84 +45,60 @@ async def commitment_add(ctx: Context, code: str, title: str, group: str | None)
         ctx.reply(T("Commitment {code} added: {title}.", code=Raw(code), title=Raw(title)))
 
 
-def _milestones_by_commitment(ctx: Context, ids: list[int]) -> dict[int, list[Milestone]]:
-    rows = ctx.session.exec(select(Milestone).where(col(Milestone.commitment_id).in_(ids))
-                            .order_by(col(Milestone.due), col(Milestone.id))).all()
-    found: dict[int, list[Milestone]] = {}
-    for milestone in rows:
-        found.setdefault(milestone.commitment_id, []).append(milestone)
-    return found
+NO_COMMITMENT = T("There is no commitment yet. The secretariat adds them with /commitment add.")
+
+
+def _overview_line(p: CommitmentProgress) -> Localizable:
+    """`• FR0112 — title (group) — 60 %, substantial — 1/3 milestones done — ⚠️ late: M2`."""
+    c, level, late = p.commitment, p.level, p.late
+    return Lines([
+        Raw(f"• {c.code} — {c.title}"),
+        Raw(f" ({p.group_slug})") if p.group_slug else None,
+        Lines([Raw(" — "), progress_text(level.progress, level.level)], sep="") if level else None,
+        Raw(" — "), T("{done}/{total} milestones done", done=Raw(str(p.done)), total=Raw(str(len(p.milestones)))),
+        Lines([Raw(" — ⚠️ "), T("late: {refs}", refs=Raw(", ".join(f"M{m.id}" for m in late)))], sep="")
+        if late else None,
+    ], sep="")
 
 
 @command("commitments", "engagements", help=T("the commitments, their progress and what is late"),
          usage=T("/commitments"))
 async def commitments(ctx: Context) -> None:
-    rows = ctx.session.exec(select(Commitment).order_by(col(Commitment.code))).all()
+    rows = all_commitments(ctx.session)
     if not rows:
-        ctx.reply(T("There is no commitment yet. The secretariat adds them with /commitment add."))
+        ctx.reply(NO_COMMITMENT)
         return
-    ids = [c.id for c in rows if c.id is not None]
-    milestones = _milestones_by_commitment(ctx, ids)
-    levels = latest_levels(ctx.session, ids)
-    today = local_today(ctx.now, ctx.config.tz)
-    lines: list[Localizable] = [T("Commitments:")]
-    for c in rows:
-        assert c.id is not None
-        own = milestones.get(c.id, [])
-        done = sum(1 for m in own if m.done_at is not None)
-        late = [m for m in own if m.done_at is None and m.due < today]
-        level = levels.get(c.id)
-        slug = group_slug(ctx.session, c.group_id)
-        lines.append(Lines([
-            Raw(f"• {c.code} — {c.title}"),
-            Raw(f" ({slug})") if slug else None,
-            Lines([Raw(" — "), progress_text(level.progress, level.level)], sep="") if level else None,
-            Raw(" — "), T("{done}/{total} milestones done", done=Raw(str(done)), total=Raw(str(len(own)))),
-            Lines([Raw(" — ⚠️ "), T("late: {refs}", refs=Raw(", ".join(f"M{m.id}" for m in late)))], sep="")
-            if late else None,
-        ], sep=""))
-    ctx.reply(Lines(lines))
+    overview = progress_of(ctx.session, rows, local_today(ctx.now, ctx.config.tz))
+    ctx.reply(Lines([T("Commitments:"), *(_overview_line(p) for p in overview)]))
+
+
+def _status_block(p: CommitmentProgress, authors_: dict[int, Who]) -> Localizable:
+    """A commitment's level, last update, next milestone and late ones."""
+    c, level, update, upcoming = p.commitment, p.level, p.last_update, p.upcoming
+    return Lines([
+        Lines([Raw(f"{c.code} — {c.title}"), Raw(f" ({p.group_slug})") if p.group_slug else None], sep=""),
+        Lines([Raw("  "), T("Level: {level}", level=progress_text(level.progress, level.level)
+                            if level else T("no report yet"))], sep=""),
+        Lines([Raw("  "), last_update_line(update, authors_.get(update.person_id) if update else None)], sep=""),
+        Lines([Raw("  "), T("Next milestone: {ref} {due} — {title}", ref=mref(upcoming[0]),
+                            due=due_text(upcoming[0]), title=Raw(upcoming[0].title))
+               if upcoming else T("Next milestone: none.")], sep=""),
+        *(Lines([Raw("  ⚠️ "), T("Late: {ref} {due} — {title}, {late}", ref=mref(m), due=due_text(m),
+                                   title=Raw(m.title), late=days_late_text(days_late(m.due, p.today)))], sep="")
+          for m in p.late),
+    ])
 
 
 @command("status", "etat", help=T("progress, last updates and what is late"), usage=T("/status [code]"),
          params=[Param("code", CODE, optional=True)])
 async def status(ctx: Context, code: str | None) -> None:
-    if code:
-        chosen = [commitment_by_code(ctx.session, code)]
-    else:
-        chosen = list(ctx.session.exec(select(Commitment).order_by(col(Commitment.code))).all())
+    chosen = [commitment_by_code(ctx.session, code)] if code else all_commitments(ctx.session)
     if not chosen:
-        ctx.reply(T("There is no commitment yet. The secretariat adds them with /commitment add."))
+        ctx.reply(NO_COMMITMENT)
         return
-    ids = [c.id for c in chosen if c.id is not None]
-    milestones = _milestones_by_commitment(ctx, ids)
-    updates = latest_updates(ctx.session, ids)
-    levels = latest_levels(ctx.session, ids)
-    authors = people(ctx.session, [u.person_id for u in updates.values()])
-    today = local_today(ctx.now, ctx.config.tz)
-    blocks: list[Localizable] = []
-    for c in chosen:
-        assert c.id is not None
-        own = milestones.get(c.id, [])
-        pending = [m for m in own if m.done_at is None]
-        upcoming = [m for m in pending if m.due >= today]
-        late = [m for m in pending if m.due < today]
-        level = levels.get(c.id)
-        update = updates.get(c.id)
-        slug = group_slug(ctx.session, c.group_id)
-        blocks.append(Lines([
-            Lines([Raw(f"{c.code} — {c.title}"), Raw(f" ({slug})") if slug else None], sep=""),
-            Lines([Raw("  "), T("Level: {level}", level=progress_text(level.progress, level.level)
-                                if level else T("no report yet"))], sep=""),
-            Lines([Raw("  "), last_update_line(update, authors.get(update.person_id) if update else None)], sep=""),
-            Lines([Raw("  "), T("Next milestone: {ref} {due} — {title}", ref=mref(upcoming[0]),
-                                due=due_text(upcoming[0]), title=Raw(upcoming[0].title))
-                   if upcoming else T("Next milestone: none.")], sep=""),
-            *(Lines([Raw("  ⚠️ "), T("Late: {ref} {due} — {title}, {late}", ref=mref(m), due=due_text(m),
-                                       title=Raw(m.title), late=days_late_text(days_late(m, today)))], sep="")
-              for m in late),
-        ]))
-    ctx.reply(Lines(blocks))
+    overview = progress_of(ctx.session, chosen, local_today(ctx.now, ctx.config.tz), with_last_update=True)
+    who = authors(ctx.session, [p.last_update.person_id for p in overview if p.last_update])
+    ctx.reply(Lines([_status_block(p, who) for p in overview]))
 
 
 BUNDLED_PLANS = Path(__file__).resolve().parent.parent / "demo"

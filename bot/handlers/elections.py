@@ -26,9 +26,9 @@ from bot.handlers.vote_options import (
 )
 from bot.i18n import TN, Raw, T, When
 from bot.parsing import Kind, Number, Opt, Param, Text, Users
-from bot.people import who
 from bot.registry import CHAIRS, command
 from bot.rules.periods import Term, parse_term
+from bot.wording.people import who
 from bot.wording.votes import names, post_resolved, vid
 
 DEFAULT_CLOSES = timedelta(days=14)

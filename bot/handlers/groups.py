@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.context import Context
+from bot.domain.people import group_by_slug
 from bot.errors import UserError
 from bot.i18n import Lines, Raw, T
 from bot.parsing import Param, Slug, Text
-from bot.people import group_by_slug
 from bot.registry import STAFF, command, registry
 from bot.storage.tables import WorkingGroup
 

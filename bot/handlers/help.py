@@ -30,6 +30,17 @@ def _rank(cmd: Command) -> int:
     return ORDER.index(cmd.name) if cmd.name in ORDER else len(ORDER)
 
 
+def _topic(cmd: Command, roles: set[str], locale: str) -> Lines:
+    """`/help group`: the command, the subcommands the sender may use, and its usage."""
+    parts: list[Lines | T | None] = [_line(cmd, locale)]
+    parts.extend(Lines([Raw("  "), _line(node, locale)], sep="") for node in cmd.walk()
+                 if node is not cmd and not node.hidden and node.handler is not None and is_allowed(node, roles))
+    usage = usage_of(cmd)
+    if usage:
+        parts.append(T("Usage: {usage}", usage=usage))
+    return Lines(parts)
+
+
 @command("help", "aide", help=T("what I can do here, for your role"), usage=T("/help [command]"),
          params=[Param("topic", Word(), optional=True)])
 async def help_command(ctx: Context, topic: str | None) -> None:
@@ -39,15 +50,7 @@ async def help_command(ctx: Context, topic: str | None) -> None:
         if cmd is None:
             raise UserError(T("I do not know the command /{name}. Send /help to see what I can do.",
                               name=Raw(topic.lstrip("/!")[:40])))
-        parts: list[Lines | T | None] = [_line(cmd, locale)]
-        for node in cmd.walk():
-            usage = usage_of(node)
-            if node is not cmd and is_allowed(node, ctx.roles) and node.handler is not None:
-                parts.append(Lines([Raw("  "), _line(node, locale)], sep=""))
-        usage = usage_of(cmd)
-        if usage:
-            parts.append(T("Usage: {usage}", usage=usage))
-        ctx.reply(Lines(parts))
+        ctx.reply(_topic(cmd, ctx.roles, locale))
         return
     allowed = [cmd for cmd in sorted(registry.order, key=_rank) if not cmd.hidden
                if any(is_allowed(node, ctx.roles) and node.handler for node in cmd.walk())]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from bot.config import SUPPORTED_LANGUAGES
 from bot.context import Context
-from bot.errors import ArgError, PermissionDenied, UserError
+from bot.domain.people import Role
+from bot.errors import ArgError, UserError
 from bot.i18n import T
 from bot.parsing import Choice, Param
 from bot.registry import command
 
 LANGUAGE = Choice({"fr": ("francais", "french"), "en": ("english", "anglais")}, T("fr or en"))
-TARGET = Choice({"room": ("salon",)}, T("room"))
 
 LANGUAGE_NAMES = {"fr": T("French"), "en": T("English")}
 
@@ -21,20 +21,21 @@ LANGUAGE_NAMES = {"fr": T("French"), "en": T("English")}
                                         "room": ("salon",)}, T("fr, en or room"))),
                  Param("second", LANGUAGE, optional=True)])
 async def lang(ctx: Context, first: str, second: str | None) -> None:
-    if first == "room":
-        if second is None:
-            raise ArgError(T("Missing {what}.", what=LANGUAGE.expected))
-        if ctx.room.is_private:
-            raise UserError(T("Use /lang room in the room itself; here, /lang fr or /lang en sets your own language."))
-        if not ctx.has_role("secretariat", "cochair"):
-            raise PermissionDenied(T("Only admins, co-chairs and the secretariat may set a room's language."))
-        ctx.room.language = second
-        ctx.audit("room.language", "room", ctx.room.id, language=second)
-        ctx.reply(T("This room now speaks {language}.", language=LANGUAGE_NAMES[second]))
-        return
-    if second is not None:
+    if first == "room" or second is not None:  # (`/lang room fr` is the subcommand below)
         raise ArgError(T("Missing {what}.", what=LANGUAGE.expected))
     assert first in SUPPORTED_LANGUAGES
     ctx.person.locale = first
     ctx.audit("person.language", "person", ctx.person.id, language=first)
     ctx.reply(T("I will answer you in {language}.", language=LANGUAGE_NAMES[first]))
+
+
+@command("lang room", "langue salon", help=T("choose your language (or, for admins, the room's)"), hidden=True,
+         roles=frozenset({Role.SECRETARIAT, Role.COCHAIR}),
+         denied=T("Only admins, co-chairs and the secretariat may set a room's language."),
+         params=[Param("language", LANGUAGE)])
+async def lang_room(ctx: Context, language: str) -> None:
+    if ctx.room.is_private:
+        raise UserError(T("Use /lang room in the room itself; here, /lang fr or /lang en sets your own language."))
+    ctx.room.language = language
+    ctx.audit("room.language", "room", ctx.room.id, language=language)
+    ctx.reply(T("This room now speaks {language}.", language=LANGUAGE_NAMES[language]))

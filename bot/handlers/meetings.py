@@ -8,29 +8,29 @@ from sqlmodel import Session, col, select
 
 from bot.config import Config
 from bot.context import Context
+from bot.domain.meetings import MeetingKind, MeetingRefusal, NonexistentLocalTime, group_of, upcoming
+from bot.domain.meetings.agenda import agenda_items
+from bot.domain.meetings.planning import AlreadyThen, PlaceTooLong, StartsInThePast, cancel, move, plan
+from bot.domain.people import group_by_slug
 from bot.errors import UserError
 from bot.exports import Row, exporter
 from bot.handlers.calendar import ics_document
 from bot.i18n import Lines, Localizable, Raw, T, When, fold
-from bot.meetings import (
+from bot.parsing import Moment, Param, Text, Word
+from bot.registry import STAFF, command, registry
+from bot.storage.tables import ActionItem, Meeting, MinutesEntry, MinutesSession, Person, WorkingGroup
+from bot.wording.meetings import (
     MEETING,
-    agenda_items,
-    body_label,
     get_meeting,
-    group_of,
-    local_to_utc,
+    meeting_body_label,
     meeting_label,
     place_line,
+    refused,
     tell_rooms,
-    upcoming,
 )
-from bot.parsing import Moment, Param, Text, Word
-from bot.people import group_by_slug
-from bot.registry import STAFF, command, registry
-from bot.scheduling.meetings import skip_past_reminders
-from bot.storage.tables import ActionItem, Meeting, MinutesEntry, MinutesSession, Person, WorkingGroup
 
-BODIES = {"plenary": "plenary", "pleniere": "plenary", "committee": "committee", "comite": "committee"}
+BODIES = {"plenary": MeetingKind.PLENARY, "pleniere": MeetingKind.PLENARY, "committee": MeetingKind.COMMITTEE,
+          "comite": MeetingKind.COMMITTEE}
 WHEN = Moment(require_time=True).with_expected(T("a date and time like 2024-06-10 10:00"))
 PLACE = Text().with_expected(T("a place or a link"))
 REASON = Text().with_expected(T("the reason for cancelling"))
@@ -40,11 +40,15 @@ registry.add("meeting", "reunion", help=T("plan, move or cancel a meeting"),
                      "/meeting move S2 <YYYY-MM-DD HH:MM> · /meeting cancel S2 <reason>"))
 
 
-def _start(ctx: Context, local: datetime) -> datetime:
-    starts_at = local_to_utc(local, ctx.config.tz)
-    if starts_at <= ctx.now:
-        raise UserError(T("{when} is already past: a meeting is planned in the future.", when=When(starts_at)))
-    return starts_at
+def _refusal(exc: MeetingRefusal | NonexistentLocalTime) -> UserError:
+    """A refusal of /meeting plan, move or cancel, worded."""
+    if isinstance(exc, StartsInThePast):
+        return UserError(T("{when} is already past: a meeting is planned in the future.", when=When(exc.starts_at)))
+    if isinstance(exc, PlaceTooLong):
+        return UserError(T("A place is at most {limit} characters.", limit=exc.limit))
+    if isinstance(exc, AlreadyThen):
+        return UserError(T("Meeting S{id} is already planned then.", id=Raw(str(exc.meeting_id))))
+    return refused(exc)  # type: ignore[arg-type]
 
 
 def _announcement(ctx: Context, meeting: Meeting) -> Lines:
@@ -58,34 +62,22 @@ def _announcement(ctx: Context, meeting: Meeting) -> Lines:
          params=[Param("body", Word().with_expected(T("a group's short name, plenary or committee"))),
                  Param("when", WHEN), Param("place", PLACE, optional=True)])
 async def meeting_plan(ctx: Context, body: str, when: datetime, place: str | None) -> None:
-    kind = BODIES.get(fold(body), "group")
+    kind = BODIES.get(fold(body), MeetingKind.GROUP)
     group: WorkingGroup | None = None
-    if kind == "group":
+    if kind == MeetingKind.GROUP:
         group = group_by_slug(ctx.session, fold(body))
         if group is None:
             raise UserError(T("There is no group {slug}. Expected a group's short name, plenary or committee; "
                               "send /group list to see the groups.", slug=Raw(body)))
-    if place and len(place) > 300:
-        raise UserError(T("A place is at most {limit} characters.", limit=300))
-    starts_at = _start(ctx, when)
-    meeting = Meeting(kind=kind, group_id=group.id if group else None, starts_at=starts_at,
-                      local_start=when.isoformat(timespec="minutes"), timezone=ctx.config.timezone,
-                      place=place or "", created_by=ctx.person_id, created_at=ctx.now)
-    ctx.session.add(meeting)
-    ctx.session.flush()
-    skip_past_reminders(ctx.session, ctx.config, meeting, ctx.now)
+    try:
+        meeting = plan(ctx.uow, kind, group, when, place, ctx.person_id)
+    except (MeetingRefusal, NonexistentLocalTime) as exc:
+        raise _refusal(exc) from exc
     ctx.audit("meeting.plan", "meeting", meeting.id, kind=kind, group=group.slug if group else None,
-              starts_at=starts_at.isoformat(), place=meeting.place)
+              starts_at=meeting.starts_at.isoformat(), place=meeting.place)
     ctx.reply(_announcement(ctx, meeting))
     tell_rooms(ctx.outbox, meeting, _announcement(ctx, meeting), kind="meeting_planned",
                key=f"meeting:{meeting.id}:planned", skip=ctx.room)
-
-
-def _changeable(meeting: Meeting) -> None:
-    if meeting.status == "cancelled":
-        raise UserError(T("Meeting S{id} was cancelled.", id=Raw(str(meeting.id))))
-    if meeting.status == "held":
-        raise UserError(T("Meeting S{id} was already held.", id=Raw(str(meeting.id))))
 
 
 @command("meeting cancel", "reunion annuler", help=T("cancel a meeting"), roles=STAFF,
@@ -93,8 +85,10 @@ def _changeable(meeting: Meeting) -> None:
          params=[Param("number", MEETING), Param("reason", REASON)])
 async def meeting_cancel(ctx: Context, number: int, reason: str) -> None:
     meeting = get_meeting(ctx.session, number)
-    _changeable(meeting)
-    meeting.status, meeting.cancel_reason = "cancelled", reason
+    try:
+        cancel(meeting, reason)
+    except MeetingRefusal as exc:
+        raise _refusal(exc) from exc
     ctx.audit("meeting.cancel", "meeting", meeting.id, reason=reason)
     message = T("Meeting {meeting} is cancelled: {reason}", meeting=meeting_label(ctx.session, meeting),
                 reason=Raw(reason))
@@ -108,21 +102,16 @@ async def meeting_cancel(ctx: Context, number: int, reason: str) -> None:
          params=[Param("number", MEETING), Param("when", WHEN), Param("place", PLACE, optional=True)])
 async def meeting_move(ctx: Context, number: int, when: datetime, place: str | None) -> None:
     meeting = get_meeting(ctx.session, number)
-    _changeable(meeting)
-    starts_at = _start(ctx, when)
-    if starts_at == meeting.starts_at and (place is None or place == meeting.place):
-        raise UserError(T("Meeting S{id} is already planned then.", id=Raw(str(meeting.id))))
-    before = meeting.starts_at
-    meeting.starts_at, meeting.local_start = starts_at, when.isoformat(timespec="minutes")
-    meeting.timezone = ctx.config.timezone
-    if place:
-        meeting.place = place
-    ctx.session.flush()
-    skip_past_reminders(ctx.session, ctx.config, meeting, ctx.now)
-    ctx.audit("meeting.move", "meeting", meeting.id, before=before.isoformat(), starts_at=starts_at.isoformat(),
+    try:
+        moved = move(ctx.uow, meeting, when, place)
+    except (MeetingRefusal, NonexistentLocalTime) as exc:
+        raise _refusal(exc) from exc
+    starts_at = meeting.starts_at
+    ctx.audit("meeting.move", "meeting", meeting.id, before=moved.before.isoformat(), starts_at=starts_at.isoformat(),
               place=meeting.place)
     message = Lines([T("Meeting S{id} ({body}) is moved from {before} to {after}.", id=Raw(str(meeting.id)),
-                       body=body_label(ctx.session, meeting), before=When(before), after=When(starts_at)),
+                       body=meeting_body_label(ctx.session, meeting), before=When(moved.before),
+                       after=When(starts_at)),
                      place_line(meeting)])
     ctx.reply(message)
     tell_rooms(ctx.outbox, meeting, message, kind="meeting_changed",

@@ -4,49 +4,44 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.calendar_feed import CalendarEvent, calendar_source
 from bot.config import Config
 from bot.context import Context
+from bot.domain.tracking.commitments import commitment_of
+from bot.domain.tracking.milestones import (
+    AlreadyDone,
+    add_milestone,
+    all_milestones,
+    mark_done,
+    milestones_list,
+    open_milestones,
+    status_of,
+)
+from bot.domain.tracking.overdue import commitment_rooms
 from bot.errors import UserError
 from bot.exports import Row, exporter
 from bot.handlers.tracking import (
     CommitmentCode,
     DuePeriod,
-    OnDay,
     commitment_by_code,
-    days_late,
-    days_late_text,
-    due_text,
-    group_rooms,
-    is_late,
-    local_today,
     milestone_by_number,
-    mref,
-    people,
+    refusals,
     require_reporter,
-    secretariat_rooms,
 )
 from bot.i18n import Lines, Localizable, Raw, T
 from bot.parsing import Param, Ref, Text, Word
 from bot.registry import MEMBERS, STAFF, command, registry
 from bot.rules.periods import Period
-from bot.storage.tables import Commitment, Milestone
+from bot.rules.progress import days_late, is_late, local_today
+from bot.storage.tables import Milestone
+from bot.wording.tracking import OnDay, authors, days_late_text, due_text, late_done_notice, mref
 
 MILESTONE = Ref("M", T("a milestone id like M4"))
 
 registry.add("milestone", "jalon", help=T("the milestones of a commitment"),
              usage=T("/milestone add <code> <due> <title> · /milestone done M4 [evidence link]"))
-
-
-def add_milestone(session: Session, commitment: Commitment, period: Period, title: str, now: datetime) -> Milestone:
-    assert commitment.id is not None
-    milestone = Milestone(commitment_id=commitment.id, title=title, period_key=period.key(),
-                          period_text=period.text or period.key(), due=period.due, created_at=now)
-    session.add(milestone)
-    session.flush()
-    return milestone
 
 
 @command("milestone add", "jalon ajouter", help=T("add a milestone to a commitment"), roles=STAFF,
@@ -55,10 +50,8 @@ def add_milestone(session: Session, commitment: Commitment, period: Period, titl
                  Param("title", Text().with_expected(T("the milestone's title")))])
 async def milestone_add(ctx: Context, code: str, due: Period, title: str) -> None:
     commitment = commitment_by_code(ctx.session, code)
-    if len(title) > 300:
-        raise UserError(T("A title is at most {limit} characters.", limit=300))
-    milestone = add_milestone(ctx.session, commitment, due, title, ctx.now)
-    ctx.audit("milestone.add", "milestone", milestone.id, commitment=code, period=milestone.period_key)
+    with refusals():
+        milestone = add_milestone(ctx.uow, ctx.person_id, commitment, due, title)
     today = local_today(ctx.now, ctx.config.tz)
     ctx.reply(Lines([
         T("Milestone {ref} added to {code}: {title}, due {due}.", ref=mref(milestone), code=Raw(code),
@@ -73,29 +66,20 @@ async def milestone_add(ctx: Context, code: str, due: Period, title: str) -> Non
                  Param("evidence", Text().with_expected(T("a link to the evidence")), optional=True)])
 async def milestone_done(ctx: Context, number: int, evidence: str | None) -> None:
     milestone = milestone_by_number(ctx.session, number)
-    commitment = ctx.session.get(Commitment, milestone.commitment_id)
-    assert commitment is not None
+    commitment = commitment_of(ctx.session, milestone)
     require_reporter(ctx, commitment)
-    if milestone.done_at is not None:
+    try:
+        done = mark_done(ctx.uow, ctx.person_id, milestone, evidence)
+    except AlreadyDone as exc:
         raise UserError(T("Milestone M{id} was already marked done on {date}.", id=Raw(str(number)),
-                          date=OnDay(milestone.done_at)))
-    today = local_today(ctx.now, ctx.config.tz)
-    late = is_late(milestone, today) or milestone.overdue_alerted_at is not None
-    milestone.done_at, milestone.done_by, milestone.evidence = ctx.now, ctx.person_id, evidence
-    ctx.audit("milestone.done", "milestone", milestone.id, evidence=evidence)
+                          date=OnDay(exc.done_at))) from exc
     ctx.reply(T("Milestone {ref} of {code} is done: {title}.", ref=mref(milestone), code=Raw(commitment.code),
                 title=Raw(milestone.title)))
-    if not late:
+    if not done.was_late:
         return
-    closing = Lines([
-        T("✅ Late milestone {ref} of {code} is now done: {title} (due {due}, done {late}), marked by {who}.",
-          ref=mref(milestone), code=Raw(commitment.code), title=Raw(milestone.title), due=due_text(milestone),
-          late=days_late_text(max(days_late(milestone, today), 0)),
-          who=people(ctx.session, [ctx.person_id])[ctx.person_id]),
-        T("Evidence: {link}", link=Raw(evidence)) if evidence else None,
-    ])
-    rooms = secretariat_rooms(ctx.session) + group_rooms(ctx.session, [commitment.group_id]).get(
-        commitment.group_id or 0, [])
+    closing = late_done_notice(milestone, commitment, done.days_late,
+                               authors(ctx.session, [ctx.person_id])[ctx.person_id], evidence)
+    rooms = commitment_rooms(ctx.outbox, commitment)
     ctx.outbox.to_rooms([(room, closing) for room in rooms if room.id != ctx.room.id], kind="milestone_done",
                         key=f"milestone:{milestone.id}:done")
 
@@ -105,7 +89,7 @@ def milestone_line(m: Milestone, code: str | None, today: date) -> Localizable:
     if m.done_at is not None:
         state: Localizable = T("✅ done on {date}", date=OnDay(m.done_at))
     elif m.due < today:
-        state = Lines([Raw("⚠️ "), days_late_text(days_late(m, today))], sep="")
+        state = Lines([Raw("⚠️ "), days_late_text(days_late(m.due, today))], sep="")
     else:
         state = T("⏳ pending")
     return Lines([Raw(f"• M{m.id}" + (f" {code}" if code else "") + " — "), due_text(m), Raw(" — "),
@@ -117,18 +101,17 @@ def milestone_line(m: Milestone, code: str | None, today: date) -> Localizable:
          params=[Param("which", Word(), optional=True)])
 async def milestones(ctx: Context, which: str | None) -> None:
     today = local_today(ctx.now, ctx.config.tz)
-    query = select(Milestone, Commitment).join(Commitment, col(Commitment.id) == col(Milestone.commitment_id))
     overdue = which is not None and which.lower() in ("overdue", "late", "retard", "en-retard")
     if overdue:
-        query = query.where(col(Milestone.done_at).is_(None), col(Milestone.due) < today)
+        rows = milestones_list(ctx.session, overdue_on=today)
         title: Localizable = T("Overdue milestones:")
     elif which:
         commitment = commitment_by_code(ctx.session, CommitmentCode().convert_or_fail(which))
-        query = query.where(Milestone.commitment_id == commitment.id)
+        rows = milestones_list(ctx.session, commitment_id=commitment.id)
         title = T("Milestones of {code} — {title}:", code=Raw(commitment.code), title=Raw(commitment.title))
     else:
+        rows = milestones_list(ctx.session)
         title = T("Milestones:")
-    rows = ctx.session.exec(query.order_by(col(Milestone.due), col(Milestone.id))).all()
     if not rows:
         ctx.reply(T("No milestone is overdue.") if overdue else T("There is no milestone yet."))
         return
@@ -139,17 +122,14 @@ async def milestones(ctx: Context, which: str | None) -> None:
                          "done_by", "evidence", "overdue"))
 def export_milestones(session: Session, config: Config, now: datetime) -> list[Row]:
     today = local_today(now, config.tz)
-    rows = session.exec(select(Milestone, Commitment).join(Commitment, col(Commitment.id) == col(
-        Milestone.commitment_id)).order_by(col(Milestone.id))).all()
     return [{"id": f"M{m.id}", "commitment": c.code, "title": m.title, "due": m.due, "period": m.period_text,
-             "period_key": m.period_key, "status": "done" if m.done_at else "pending", "done_at": m.done_at,
-             "done_by": m.done_by, "evidence": m.evidence, "overdue": is_late(m, today)} for m, c in rows]
+             "period_key": m.period_key, "status": status_of(m), "done_at": m.done_at,
+             "done_by": m.done_by, "evidence": m.evidence, "overdue": is_late(m.due, m.done_at is not None, today)}
+            for m, c in all_milestones(session)]
 
 
 @calendar_source
 def milestone_due_dates(session: Session, now: datetime) -> list[CalendarEvent]:
-    rows = session.exec(select(Milestone, Commitment).join(Commitment, col(Commitment.id) == col(
-        Milestone.commitment_id)).where(col(Milestone.done_at).is_(None)).order_by(col(Milestone.due))).all()
     return [CalendarEvent(uid=f"milestone-{m.id}@forum-bot", title=f"{c.code} M{m.id}: {m.title}", start=m.due,
                           end=m.due + timedelta(days=1), description=f"{c.code} — {c.title} ({m.period_text})",
-                          group_id=c.group_id) for m, c in rows]
+                          group_id=c.group_id) for m, c in open_milestones(session)]

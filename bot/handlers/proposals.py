@@ -13,9 +13,9 @@ from bot.domain.votes import VoteStatus
 from bot.errors import UserError
 from bot.i18n import Lines, Localizable, Raw, T, When
 from bot.parsing import Choice, Param, Ref, Text
-from bot.people import who
 from bot.registry import CHAIRS, command
 from bot.storage.tables import Proposal, ProposalEvent, WorkingGroup
+from bot.wording.people import who
 from bot.wording.proposals import ANSWER_LABELS, PROPOSAL_STATUS, tell_author
 from bot.wording.votes import OUTCOME_LABELS, body_label, did, pid, vid
 

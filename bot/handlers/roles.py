@@ -7,17 +7,18 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import col, select
 
 from bot.context import Context
+from bot.domain.people import Role, active_roles, grant, revoke
 from bot.errors import PermissionDenied, UserError
-from bot.handlers.describe import ROLE_LABELS, role_text
 from bot.i18n import Lines, Localizable, Raw, T
 from bot.parsing import Choice, Day, Opt, Param, Slug, User
-from bot.people import active_roles, grant, revoke, who
 from bot.registry import STAFF, command
-from bot.storage.tables import Person, Role, WorkingGroup
+from bot.storage.tables import Person, WorkingGroup
+from bot.storage.tables import Role as RoleRow
+from bot.wording.people import ROLE_LABELS, role_text, who
 
-ROLE = Choice({"member": ("membre",), "cochair": ("copresident", "co-chair", "copresidente"),
-               "committee": ("comite",), "secretariat": (), "observer": ("observateur", "observatrice"),
-               "admin": ()},
+ROLE = Choice({Role.MEMBER: ("membre",), Role.COCHAIR: ("copresident", "co-chair", "copresidente"),
+               Role.COMMITTEE: ("comite",), Role.SECRETARIAT: (), Role.OBSERVER: ("observateur", "observatrice"),
+               Role.ADMIN: ()},
               T("a role: member, cochair, committee, secretariat, observer or admin"))
 
 
@@ -33,13 +34,11 @@ def end_of_day(day: date, ctx: Context) -> datetime:
          options=[Opt("until", "jusqua", Day(), aliases=("jusque", "fin-mandat")),
                   Opt("end", "fin", aliases=("revoke", "retirer"))])
 async def role(ctx: Context, user: str, role: str, slug: str | None, until: date | None, end: bool) -> None:
-    if role == "admin" and "admin" not in ctx.roles:
+    if role == Role.ADMIN and Role.ADMIN not in ctx.roles:  # a value-level check: the registry knows commands
         raise PermissionDenied(T("Only admins may give the admin role."))
     group: WorkingGroup | None = None
     if slug:
         group = ctx.group(slug)
-    elif role in ("member", "observer"):
-        group = None
     person = ctx.person_by_ref(user)
     target = who(ctx.session, person.id or 0)
     label = ROLE_LABELS[role]
@@ -65,7 +64,7 @@ async def members(ctx: Context, slug: str | None) -> None:
     group = None
     if slug:
         group = ctx.group(slug)
-    people = ctx.session.exec(select(Person).join(Role, col(Role.person_id) == col(Person.id)).distinct()
+    people = ctx.session.exec(select(Person).join(RoleRow, col(RoleRow.person_id) == col(Person.id)).distinct()
                               .order_by(Person.display_name)).all()
     rows: list[Localizable] = []
     for person in people:

@@ -5,36 +5,46 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.config import Config
 from bot.context import Context
+from bot.domain.tracking.commitments import commitment_of
+from bot.domain.tracking.updates import all_updates, record_update
 from bot.errors import ArgError, UserError
 from bot.exports import Row, exporter
 from bot.handlers.tracking import (
-    LEVEL_WORDS,
-    LEVELS,
     CommitmentCode,
     check_progress_and_level,
     commitment_by_code,
     milestone_by_number,
-    progress_text,
+    refusals,
     require_reporter,
 )
 from bot.i18n import Lines, Raw, T, fold
 from bot.parsing import Param, Text, Word, tokenize
 from bot.registry import MEMBERS, command
-from bot.storage.tables import Commitment, Milestone, Person, StatusUpdate
+from bot.rules.progress import CompletionLevel
+from bot.storage.tables import Commitment, Milestone
+from bot.wording.tracking import progress_text
 
-LEVEL_LOOKUP = {fold(word): level for level in LEVELS for word in (level, *LEVEL_WORDS[level])}
+# The words people write for each level, beside the stored value itself.
+LEVEL_WORDS: dict[CompletionLevel, tuple[str, ...]] = {
+    CompletionLevel.NOT_STARTED: ("not-started", "notstarted", "not_started", "non-commence", "non_commence",
+                                  "noncommence", "pas-commence"),
+    CompletionLevel.LIMITED: ("limite",),
+    CompletionLevel.SUBSTANTIAL: ("substantiel", "substantielle", "substantive"),
+    CompletionLevel.COMPLETE: ("completed", "complet", "complete", "termine", "acheve"),
+}
+LEVEL_LOOKUP = {fold(word): level for level in CompletionLevel for word in (level.value, *LEVEL_WORDS[level])}
 _PERCENT = re.compile(r"[-+]?\d{1,6}(?:[.,]\d+)?\s*%")
 _URL = re.compile(r"https?://\S+")
 
 
-def read_update(text: str) -> tuple[int | None, str | None, str, str | None]:
+def read_update(text: str) -> tuple[int | None, CompletionLevel | None, str, str | None]:
     """Leading `60%` and level words (in either order), then the text; the first link is the evidence."""
     progress: int | None = None
-    level: str | None = None
+    level: CompletionLevel | None = None
     rest = text
     for _ in range(2):
         tokens = tokenize(rest)
@@ -65,28 +75,14 @@ def read_update(text: str) -> tuple[int | None, str | None, str, str | None]:
          params=[Param("target", Word().with_expected(T("a commitment code like FR0112 or a milestone like M4"))),
                  Param("text", Text().with_expected(T("the text of your update")))])
 async def update(ctx: Context, target: str, text: str) -> None:
-    milestone: Milestone | None = None
-    if re.fullmatch(r"#?[Mm]\d{1,9}", target):
-        milestone = milestone_by_number(ctx.session, int(target.lstrip("#")[1:]))
-        found = ctx.session.get(Commitment, milestone.commitment_id)
-        assert found is not None
-        commitment = found
-    else:
-        commitment = commitment_by_code(ctx.session, CommitmentCode().convert_or_fail(target))
+    commitment, milestone = _target(ctx, target)
     require_reporter(ctx, commitment)
     progress, level, body, evidence = read_update(text)
     progress, level = check_progress_and_level(progress, level)
     if not body:
         raise ArgError(T("Missing {what}.", what=T("the text of your update")))
-    if len(body) > 2000:
-        raise UserError(T("An update is at most {limit} characters.", limit=2000))
-    assert commitment.id is not None
-    row = StatusUpdate(commitment_id=commitment.id, milestone_id=milestone.id if milestone else None,
-                       person_id=ctx.person_id, progress=progress, level=level, text=body, evidence=evidence,
-                       created_at=ctx.now)
-    ctx.session.add(row)
-    ctx.session.flush()
-    ctx.audit("update.add", "status_update", row.id, commitment=commitment.code, progress=progress, level=level)
+    with refusals():
+        record_update(ctx.uow, ctx.person_id, commitment, milestone, progress, level, body, evidence)
     subject = Raw(f"{commitment.code} M{milestone.id}" if milestone else commitment.code)
     summary = progress_text(progress, level)
     ctx.reply(Lines([
@@ -96,14 +92,17 @@ async def update(ctx: Context, target: str, text: str) -> None:
     ]))
 
 
+def _target(ctx: Context, target: str) -> tuple[Commitment, Milestone | None]:
+    """`M4` (a milestone and its commitment) or `FR0112`."""
+    if re.fullmatch(r"#?[Mm]\d{1,9}", target):
+        milestone = milestone_by_number(ctx.session, int(target.lstrip("#")[1:]))
+        return commitment_of(ctx.session, milestone), milestone
+    return commitment_by_code(ctx.session, CommitmentCode().convert_or_fail(target)), None
+
+
 @exporter("updates", ("id", "commitment", "milestone", "author", "progress", "level", "text", "evidence",
                       "created_at"))
 def export_updates(session: Session, config: Config, now: datetime) -> list[Row]:
-    rows = session.exec(select(StatusUpdate, Commitment, Person)
-                        .join(Commitment, col(Commitment.id) == col(StatusUpdate.commitment_id))
-                        .join(Person, col(Person.id) == col(StatusUpdate.person_id))
-                        .order_by(col(StatusUpdate.id))).all()
     return [{"id": u.id, "commitment": c.code, "milestone": f"M{u.milestone_id}" if u.milestone_id else None,
              "author": p.display_name, "progress": u.progress, "level": u.level, "text": u.text,
-             "evidence": u.evidence, "created_at": u.created_at} for u, c, p in rows]
-
+             "evidence": u.evidence, "created_at": u.created_at} for u, c, p in all_updates(session)]

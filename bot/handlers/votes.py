@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from bot.calendar_feed import CalendarEvent, calendar_source
 from bot.config import Config
 from bot.context import Context
+from bot.domain.people import group_slug
 from bot.domain.proposals import ProposalStatus
 from bot.domain.votes import VoteKind, VoteStatus, ballots, lookups
 from bot.domain.votes.ballots import NotInElectorate, VoteClosed
@@ -37,9 +38,9 @@ from bot.handlers.vote_options import (
 from bot.handlers.whoami import whoami_sections
 from bot.i18n import Lines, Localizable, Raw, T, When
 from bot.parsing import Choice, Opt, Param, Ref, Text, Users
-from bot.people import group_slug, who
 from bot.registry import CHAIRS, command
 from bot.storage.tables import Person, Vote
+from bot.wording.people import who
 from bot.wording.proposals import tell_author
 from bot.wording.votes import (
     CHOICE_LABELS,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.context import Context
-from bot.handlers.describe import role_text
+from bot.domain.people import active_roles
 from bot.i18n import Lines, Localizable, T
-from bot.people import active_roles, who
 from bot.registry import command
+from bot.wording.people import role_text, who
 
 WhoamiSection = Callable[[Context], Localizable | None]
 whoami_sections: list[WhoamiSection] = []

@@ -8,11 +8,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.config import Config
-from bot.handlers.describe import last_day, role_text
 from bot.i18n import Day, T
-from bot.people import who
 from bot.scheduling.due import JobContext, due_source
 from bot.storage.tables import Person, Role
+from bot.wording.people import last_day, role_text, who
 
 
 def next_mandate_warning(session: Session, config: Config, now: datetime) -> datetime | None:

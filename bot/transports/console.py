@@ -30,8 +30,8 @@ _ADVANCE = re.compile(r"^@advance\s+(\S+)\s*$")
 _ADMIN = re.compile(r"^@admin\s+([\w.\-]+)\s*$")
 
 # Where the simulated clock of a replayed script (`forum-bot console --script`, the demo) stands before its first
-# `@at`: a fixed moment, so that a script plays the same whatever day it is replayed (its first `@at` moves the clock
-# forward from there; on a database that already has a history, start the script with an `@at`).
+# `@at`: a fixed moment, so that a script plays the same whatever day it is replayed. The script's first `@at` sets
+# the clock (no due pass runs for the years in between); each later `@at` moves it forward, running what falls due.
 SCRIPT_START = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -80,6 +80,7 @@ class ConsoleSession:
         self.id_prefix = id_prefix or uuid.uuid4().hex[:8]
         self.tz = ZoneInfo(forum.config.timezone)
         self.resumable = False
+        self.clock_set = False  # the first `@at` sets the clock (nothing is run from SCRIPT_START); later ones advance
 
     @property
     def clock(self) -> SimulatedClock:
@@ -108,10 +109,11 @@ class ConsoleSession:
             except ValueError as exc:
                 raise TranscriptError(lineno, f"@at needs a date like 2024-01-15 09:00 ({exc})") from exc
             when = local.replace(tzinfo=self.tz)
-            if when > self.clock.now():
+            if self.clock_set and when > self.clock.now():
                 self.forum.advance_to(when, self._done_elsewhere(lineno))
             else:
                 self.clock.set(when)
+            self.clock_set = True
         elif match := _ADVANCE.match(line):
             try:
                 delta = Duration().convert(match.group(1))
@@ -166,6 +168,7 @@ class ConsoleSession:
         done, clock = self._position() if resume else (0, None)
         if clock is not None:
             self.clock.set(clock)
+            self.clock_set = True
             await drain_outbox(self.forum, self.transport)
         for lineno, line in enumerate(lines, start=1):
             if lineno <= done:

@@ -14,9 +14,9 @@ from bot.domain.votes.lookups import body_rooms
 from bot.domain.votes.results import Closed, ElectionClosed, MotionClosed, Resolved, fraction_text
 from bot.i18n import TN, Day, Lang, Lines, Localizable, Percent, Raw, T, When
 from bot.messages import Button, Extras, Reactions
-from bot.notify import Outbox, person_lang, room_lang
-from bot.people import dm_account, who
+from bot.notify import Outbox, dm_account, person_lang, room_lang
 from bot.storage.tables import Person, Proposal, Vote, WorkingGroup
+from bot.wording.people import who
 from bot.wording.proposals import tell_author
 
 MAJORITY_LABELS = {

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain import DomainError
 from bot.domain.bodies import Body
-from bot.people import VOTING_ROLES
+from bot.domain.people import VOTING_ROLES
 from bot.storage.tables import Electorate, Role, Vote
 
 
