@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from bot.app import Forum
 from bot.audit import record_audit
-from bot.handlers.voting import is_eligible
+from bot.domain.votes.lookups import is_eligible
 from bot.storage.db import unit_of_work
 from bot.storage.tables import Account, AuditEvent, Ballot, Electorate, Participation, Vote
 from tests.transcript import play

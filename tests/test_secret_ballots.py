@@ -51,7 +51,7 @@ from sqlalchemy import Engine, inspect
 from bot.app import Forum
 from bot.clock import SimulatedClock
 from bot.config import Config
-from bot.handlers.voting import slot_of
+from bot.domain.votes.ballots import slot_of
 from bot.storage.tables import Vote
 from tests.support import FORUM_EPOCH
 from tests.support.records import KEY, Row, dump_tables, row_leaves

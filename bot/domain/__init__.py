@@ -24,3 +24,7 @@ class UnitOfWork:
     outbox: Outbox
     now: datetime
     config: Config
+
+
+class DomainError(Exception):
+    """A refusal the domain gives (the caller says it to people, in their words); subclasses carry the facts."""

@@ -9,18 +9,19 @@ from sqlmodel import Session, col, select
 
 from bot.config import Config
 from bot.context import Context
+from bot.domain.votes import Outcome
 from bot.exports import Row, exporter
-from bot.handlers.voting import OUTCOME_LABELS, body_label, names
 from bot.i18n import Day, Lines, Localizable, Percent, Raw, T, fold
 from bot.parsing import Param, Text
 from bot.registry import command
 from bot.storage.tables import Decision, Person, WorkingGroup
+from bot.wording.votes import OUTCOME_LABELS, body_label, names
 
 LIMIT = 20
 
 
 def _tally(decision: Decision) -> Localizable | None:
-    if decision.outcome == "withdrawn" or decision.electorate is None:
+    if decision.outcome == Outcome.WITHDRAWN or decision.electorate is None:
         return None
     turnout = Percent((decision.cast or 0) / decision.electorate if decision.electorate else 0.0)
     if decision.votes_for is None:
@@ -31,7 +32,7 @@ def _tally(decision: Decision) -> Localizable | None:
 
 def decision_line(session: Session, decision: Decision, tz: ZoneInfo) -> Lines:
     outcome: Localizable = OUTCOME_LABELS.get(decision.outcome, Raw(decision.outcome))
-    if decision.outcome == "elected" and decision.elected:
+    if decision.outcome == Outcome.ELECTED and decision.elected:
         outcome = T("elected: {names}", names=names(session, decision.elected))
     if decision.tie:
         outcome = Lines([outcome, Raw(" ("), T("tie"), Raw(")")], sep="")

@@ -6,15 +6,30 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 
 from bot.context import Context
+from bot.domain.bodies import Body
+from bot.domain.elections import NotTied, WrongSeatCount, resolve_tie
+from bot.domain.votes import VoteKind, VoteStatus
+from bot.domain.votes.electorate import NobodyMayVote
+from bot.domain.votes.lookups import body_rooms
+from bot.domain.votes.opening import Where, open_election
 from bot.errors import UserError
-from bot.handlers import voting
-from bot.handlers.votes import BODY_OPT, CLOSES_OPT, QUORUM_OPT, VOTE, closing_time, open_vote, resolve_body
-from bot.handlers.voting import get_vote, vid
-from bot.i18n import Raw, T, When
+from bot.handlers.vote_options import (
+    BODY_OPT,
+    CLOSES_OPT,
+    QUORUM_OPT,
+    VOTE,
+    announce_opened,
+    closing_time,
+    get_vote,
+    nobody_may_vote,
+    resolve_body,
+)
+from bot.i18n import TN, Raw, T, When
 from bot.parsing import Kind, Number, Opt, Param, Text, Users
 from bot.registry import CHAIRS, command
 from bot.rules.periods import Term, parse_term
-from bot.storage.tables import Vote
+from bot.wording.people import who
+from bot.wording.votes import names, post_resolved, vid
 
 DEFAULT_CLOSES = timedelta(days=14)
 
@@ -50,18 +65,17 @@ async def election_open(ctx: Context, title: str, seats: int | None, candidates:
         raise UserError(T("A candidate is named twice."))
     if seats > len(ids):
         raise UserError(T("There are fewer candidates ({n}) than seats ({seats}).", n=len(ids), seats=seats))
-    chosen_body, group_id = resolve_body(ctx, body or "plenary", None)
-    vote = Vote(kind="election", title=title, body=chosen_body, group_id=group_id, opened_by=ctx.person_id,
-                opens_at=ctx.now, closes_at=closing_time(ctx, closes, DEFAULT_CLOSES),
-                quorum=str(quorum) if quorum else None, majority="simple", secret=not public,
-                salt=None if public else voting.new_salt(), seats=seats, candidates=ids,
-                term_months=term.total_months if term else None)
-    size = open_vote(ctx, vote)
-    ctx.audit("election.open", "vote", vote.id, body=chosen_body, seats=seats, candidates=ids,
-              term_months=vote.term_months, closes_at=vote.closes_at.isoformat(), secret=vote.secret,
-              electorate=size)
+    chosen_body, group_id = resolve_body(ctx, body or Body.PLENARY, None)
+    where = Where(chosen_body, group_id, closing_time(ctx, closes, DEFAULT_CLOSES), quorum)
+    try:
+        opened = open_election(ctx.uow, title, where, seats, ids, term.total_months if term else None,
+                               not public, ctx.person_id)
+    except NobodyMayVote as refused:
+        raise nobody_may_vote(ctx, refused) from None
+    announce_opened(ctx, opened)
     ctx.reply(T("Election {ref} is open: {seats} seats, {n} candidates, {voters} voters, until {when}.",
-                ref=vid(vote.id), seats=seats, n=len(ids), voters=size, when=When(vote.closes_at)))
+                ref=vid(opened.vote.id), seats=seats, n=len(ids), voters=opened.electorate,
+                when=When(opened.vote.closes_at)))
 
 
 @command("election resolve", "election departager", help=T("settle a tie for the last seat of an election"),
@@ -70,16 +84,24 @@ async def election_open(ctx: Context, title: str, seats: int | None, candidates:
                                                                                "like @alice")))])
 async def election_resolve(ctx: Context, number: int, people: str) -> None:
     vote = get_vote(ctx.session, number)
-    if vote.kind != "election":
+    if vote.kind != VoteKind.ELECTION:
         raise UserError(T("{ref} is not an election.", ref=vid(number)))
-    if vote.status != "tie":
+    if vote.status != VoteStatus.TIE:
         raise UserError(T("Election {ref} has no tie to settle.", ref=vid(number)))
     try:
         handles = Users().convert(people)
     except ValueError:
         raise UserError(T("“{value}” is not {expected}.", value=Raw(people), expected=Users.expected)) from None
     chosen = [ctx.person_by_ref(h).id or 0 for h in handles]
-    decision = voting.resolve_tie(ctx.session, ctx.config, ctx.outbox, ctx.now, vote, chosen, ctx.person_id)
-    if ctx.room not in voting.body_rooms(ctx.outbox, vote):
+    try:
+        resolved = resolve_tie(ctx.uow, vote, chosen, ctx.person_id)
+    except NotTied as refused:
+        raise UserError(T("{who} is not among the tied candidates ({names}).", who=who(ctx.session, refused.person_id),
+                          names=names(ctx.session, refused.tied))) from None
+    except WrongSeatCount as refused:
+        raise UserError(TN("Name exactly {n} of the tied candidates.", "Name exactly {n} of the tied candidates.",
+                           refused.seats_left)) from None
+    post_resolved(ctx.session, ctx.outbox, resolved)
+    if ctx.room not in body_rooms(ctx.outbox, vote):
         ctx.reply(T("Election {ref} is settled and recorded as D{decision}.", ref=vid(number),
-                    decision=Raw(str(decision.id))))
+                    decision=Raw(str(resolved.decision.id))))

@@ -2,34 +2,36 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+from collections.abc import Callable
+
+from sqlmodel import Session
 
 from bot.context import Context
+from bot.domain import proposals as domain
+from bot.domain.proposals import ProposalRefused, ProposalStatus
+from bot.domain.votes import VoteStatus
 from bot.errors import UserError
-from bot.handlers.voting import (
-    ANSWER_LABELS,
-    OUTCOME_LABELS,
-    PROPOSAL_STATUS,
-    body_label,
-    did,
-    get_proposal,
-    pid,
-    proposal_event,
-    vid,
-)
 from bot.i18n import Lines, Localizable, Raw, T, When
 from bot.parsing import Choice, Param, Ref, Text
-from bot.people import who
 from bot.registry import CHAIRS, command
-from bot.storage.tables import Decision, Proposal, ProposalEvent, Vote, WorkingGroup
+from bot.storage.tables import Proposal, ProposalEvent, WorkingGroup
+from bot.wording.people import who
+from bot.wording.proposals import ANSWER_LABELS, PROPOSAL_STATUS, tell_author
+from bot.wording.votes import OUTCOME_LABELS, body_label, did, pid, vid
 
 PROPOSAL = Ref("P", T("a proposal id like P7"))
 WHICH = Choice({"open": ("ouvertes", "ouverts", "en-cours"), "all": ("toutes", "tous", "tout")}, T("open or all"))
 ANSWER = Choice({"accepted": ("acceptee", "accepte", "accept"), "rejected": ("rejetee", "rejete", "reject"),
                  "evaluating": ("en-cours", "evaluation", "en-evaluation")},
                 T("accepted, rejected or evaluating"))
-OPEN_STATUSES = ("open", "evaluating", "voting")
 MAX_TITLE = 200
+
+
+def get_proposal(session: Session, number: int) -> Proposal:
+    proposal = session.get(Proposal, number)
+    if proposal is None:
+        raise UserError(T("There is no proposal P{id}. Send /proposals to see them.", id=Raw(str(number))))
+    return proposal
 
 
 @command("propose", "proposer", help=T("bring a new proposal"),
@@ -43,13 +45,7 @@ async def propose(ctx: Context, text: str) -> None:
         raise UserError(T("A title is at most {title} characters and a description at most {text}.",
                           title=MAX_TITLE, text=2000))
     group_id = ctx.room.group_id if ctx.room.purpose == "group" else None
-    proposal = Proposal(author_id=ctx.person_id, group_id=group_id, title=title, description=description or None,
-                        created_at=ctx.now)
-    ctx.session.add(proposal)
-    ctx.session.flush()
-    ctx.session.add(ProposalEvent(proposal_id=proposal.id or 0, at=ctx.now, person_id=ctx.person_id,
-                                  action="submitted"))
-    ctx.audit("proposal.submit", "proposal", proposal.id, group_id=group_id)
+    proposal = domain.submit(ctx.uow, ctx.person_id, group_id, title, description or None)
     group = ctx.session.get(WorkingGroup, group_id) if group_id else None
     ctx.reply(Lines([
         T("Proposal {ref} recorded: {title}", ref=pid(proposal.id), title=Raw(title)),
@@ -67,10 +63,7 @@ def _line(ctx: Context, proposal: Proposal) -> Lines:
 @command("proposals", "propositions", help=T("the proposals (open ones, or all)"),
          usage=T("/proposals [open|all]"), params=[Param("which", WHICH, optional=True)])
 async def proposals(ctx: Context, which: str | None) -> None:
-    query = select(Proposal).order_by(col(Proposal.id))
-    if which != "all":
-        query = query.where(col(Proposal.status).in_(OPEN_STATUSES))
-    rows = ctx.session.exec(query).all()
+    rows = domain.list_proposals(ctx.session, only_open=which != "all")
     if not rows:
         ctx.reply(T("No open proposal. Send /propose <title> to bring one.") if which != "all" else
                   T("No proposal yet. Send /propose <title> to bring one."))
@@ -101,9 +94,8 @@ def _event_text(ctx: Context, event: ProposalEvent) -> Localizable:
          params=[Param("number", PROPOSAL)])
 async def proposal(ctx: Context, number: int) -> None:
     found = get_proposal(ctx.session, number)
-    events = ctx.session.exec(select(ProposalEvent).where(ProposalEvent.proposal_id == number)
-                              .order_by(col(ProposalEvent.id))).all()
-    votes = ctx.session.exec(select(Vote).where(Vote.proposal_id == number).order_by(col(Vote.id))).all()
+    events = domain.history(ctx.session, number)
+    votes = domain.votes_on(ctx.session, number)
     group = ctx.session.get(WorkingGroup, found.group_id) if found.group_id else None
     parts: list[Localizable | None] = [
         T("Proposal {ref}: {title}", ref=pid(found.id), title=Raw(found.title)),
@@ -117,16 +109,23 @@ async def proposal(ctx: Context, number: int) -> None:
     for vote in votes:
         body = body_label(ctx.session, vote.body, vote.group_id)
         parts.append(T("Vote {ref} ({body}): open until {when}.", ref=vid(vote.id), body=body,
-                       when=When(vote.closes_at)) if vote.status == "open" else
+                       when=When(vote.closes_at)) if vote.status == VoteStatus.OPEN else
                      T("Vote {ref} ({body}): closed {when}.", ref=vid(vote.id), body=body,
                        when=When(vote.closed_at or vote.closes_at)))
-    decision = ctx.session.exec(select(Decision).where(Decision.proposal_id == number)
-                                .order_by(col(Decision.id).desc())).first()
+    decision = domain.last_decision(ctx.session, number)
     if decision is not None:
         parts.append(T("Decision {ref}: {outcome}.", ref=did(decision.id), outcome=OUTCOME_LABELS[decision.outcome]))
     parts.append(T("History:"))
     parts.extend(Lines([Raw("• "), When(e.at), Raw(" — "), _event_text(ctx, e)], sep="") for e in events)
     ctx.reply(Lines(parts))
+
+
+def _refusing(change: Callable[[], ProposalEvent], *, withdrawn: T, otherwise: T) -> ProposalEvent:
+    """Make the change; the domain's refusal becomes `withdrawn` (the proposal was withdrawn) or `otherwise`."""
+    try:
+        return change()
+    except ProposalRefused as refused:
+        raise UserError(withdrawn if refused.status == ProposalStatus.WITHDRAWN else otherwise) from None
 
 
 @command("withdraw", "retirer", help=T("withdraw a proposal (its author or a co-chair, before any vote)"),
@@ -135,20 +134,12 @@ async def withdraw(ctx: Context, number: int) -> None:
     found = get_proposal(ctx.session, number)
     if found.author_id != ctx.person_id:
         ctx.require_role("cochair")
-    if found.status == "withdrawn":
-        raise UserError(T("Proposal {ref} is already withdrawn.", ref=pid(number)))
-    if found.status not in ("open", "evaluating"):
-        raise UserError(T("Proposal {ref} can no longer be withdrawn: a vote was opened on it.", ref=pid(number)))
-    found.status = "withdrawn"
-    decision = Decision(proposal_id=found.id, title=found.title, outcome="withdrawn", decided_at=ctx.now,
-                        group_id=found.group_id)
-    ctx.session.add(decision)
-    ctx.session.flush()
-    ctx.audit("proposal.withdraw", "proposal", number)
-    proposal_event(ctx.session, ctx.outbox, ctx.now, found, "withdrawn",
-                   T("Your proposal {ref} was withdrawn by {who}.", ref=pid(number), who=who(ctx.session,
-                                                                                             ctx.person_id)),
-                   ctx.person_id, decision_id=decision.id)
+    event = _refusing(lambda: domain.withdraw(ctx.uow, found, ctx.person_id),
+                      withdrawn=T("Proposal {ref} is already withdrawn.", ref=pid(number)),
+                      otherwise=T("Proposal {ref} can no longer be withdrawn: a vote was opened on it.",
+                                  ref=pid(number)))
+    tell_author(ctx.session, ctx.outbox, found, event,
+                T("Your proposal {ref} was withdrawn by {who}.", ref=pid(number), who=who(ctx.session, ctx.person_id)))
     ctx.reply(T("Proposal {ref} is withdrawn.", ref=pid(number)))
 
 
@@ -159,17 +150,12 @@ async def withdraw(ctx: Context, number: int) -> None:
                  Param("reason", Text().with_expected(T("the reason for the answer (it is required)")))])
 async def answer(ctx: Context, number: int, answer: str, reason: str) -> None:
     found = get_proposal(ctx.session, number)
-    if found.status == "withdrawn":
-        raise UserError(T("Proposal {ref} was withdrawn.", ref=pid(number)))
-    if found.status == "voting":
-        raise UserError(T("Proposal {ref} is being voted on; answer it once the vote is closed.", ref=pid(number)))
-    found.answer, found.answer_reason, found.answered_at, found.answered_by = answer, reason, ctx.now, ctx.person_id
-    if found.status in ("open", "evaluating", "accepted", "rejected"):
-        found.status = answer
-    ctx.audit("proposal.answer", "proposal", number, answer=answer, reason=reason)
-    proposal_event(ctx.session, ctx.outbox, ctx.now, found, "answer",
-                   Lines([T("Your proposal {ref} has an answer: {answer}.", ref=pid(number),
-                            answer=ANSWER_LABELS[answer]), T("Reason: {reason}", reason=Raw(reason))]),
-                   ctx.person_id, answer=answer, text=reason)
+    event = _refusing(lambda: domain.answer(ctx.uow, found, answer, reason, ctx.person_id),
+                      withdrawn=T("Proposal {ref} was withdrawn.", ref=pid(number)),
+                      otherwise=T("Proposal {ref} is being voted on; answer it once the vote is closed.",
+                                  ref=pid(number)))
+    tell_author(ctx.session, ctx.outbox, found, event,
+                Lines([T("Your proposal {ref} has an answer: {answer}.", ref=pid(number),
+                         answer=ANSWER_LABELS[answer]), T("Reason: {reason}", reason=Raw(reason))]))
     ctx.reply(T("Proposal {ref}: answer recorded ({answer}); its author is told.", ref=pid(number),
                 answer=ANSWER_LABELS[answer]))

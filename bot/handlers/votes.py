@@ -12,103 +12,54 @@ from sqlmodel import Session, col, select
 from bot.calendar_feed import CalendarEvent, calendar_source
 from bot.config import Config
 from bot.context import Context
+from bot.domain.people import group_slug
+from bot.domain.proposals import ProposalStatus
+from bot.domain.votes import VoteKind, VoteStatus, ballots, lookups
+from bot.domain.votes.ballots import NotInElectorate, VoteClosed
+from bot.domain.votes.closing import close_vote
+from bot.domain.votes.electorate import NobodyMayVote
+from bot.domain.votes.opening import Where, open_motion
 from bot.errors import ArgError, UserError
 from bot.exports import Row, exporter
-from bot.handlers import voting
 from bot.handlers.help import start_handler
-from bot.handlers.voting import (
-    announce,
-    body_label,
-    get_proposal,
+from bot.handlers.proposals import get_proposal
+from bot.handlers.vote_options import (
+    BODY_OPT,
+    CLOSES_OPT,
+    QUORUM_OPT,
+    VOTE,
+    MajorityKind,
+    announce_opened,
+    closing_time,
     get_vote,
-    pid,
-    proposal_event,
-    vid,
+    nobody_may_vote,
+    resolve_body,
 )
 from bot.handlers.whoami import whoami_sections
 from bot.i18n import Lines, Localizable, Raw, T, When
-from bot.parsing import Choice, Deadline, Kind, Opt, Param, Ref, Share, Text, Users
-from bot.people import group_slug, who
+from bot.parsing import Choice, Opt, Param, Ref, Text, Users
 from bot.registry import CHAIRS, command
-from bot.rules.tally import parse_majority
-from bot.storage.tables import Electorate, Participation, Person, Vote
+from bot.storage.tables import Person, Vote
+from bot.wording.people import who
+from bot.wording.proposals import tell_author
+from bot.wording.votes import (
+    CHOICE_LABELS,
+    OUTCOME_LABELS,
+    ballot_payload,
+    body_label,
+    how_to_vote,
+    names,
+    pid,
+    post_result,
+    rules_text,
+    turnout_text,
+    vid,
+)
 
-VOTE = Ref("V", T("a vote id like V3"))
-BODY = Choice({"committee": ("comite",), "group": ("groupe",), "plenary": ("pleniere",)},
-              T("committee, group or plenary"))
+DEFAULT_CLOSES = timedelta(days=7)
+WITHDRAW_WORDS = ("withdraw", "retirer", "retrait")
 CHOICE = Choice({"yes": ("pour", "oui"), "no": ("contre", "non"), "abstain": ("abstention", "abstiens")},
                 T("yes, no or abstain"))
-WITHDRAW_WORDS = ("withdraw", "retirer", "retrait")
-DEFAULT_CLOSES = timedelta(days=7)
-MAX_OPEN = timedelta(days=366)
-
-
-class MajorityKind(Kind):
-    """simple, absolute or 2/3, in English or French (the rule's own parser)."""
-
-    expected = T("simple, absolute or 2/3")
-
-    def convert(self, text: str) -> str:
-        return parse_majority(text)
-
-
-BODY_OPT = Opt("body", "instance", BODY, aliases=("organe",))
-CLOSES_OPT = Opt("closes", "cloture", Deadline(), aliases=("closing", "fin"))
-QUORUM_OPT = Opt("quorum", "quorum", Share())
-
-
-def closing_time(ctx: Context, closes: timedelta | datetime | None, default: timedelta) -> datetime:
-    if closes is None:
-        moment = ctx.now + default
-    elif isinstance(closes, timedelta):
-        moment = ctx.now + closes
-    else:
-        moment = closes.replace(tzinfo=ctx.lang.tz)
-    if moment <= ctx.now:
-        raise UserError(T("The closing time must be in the future."))
-    if moment - ctx.now > MAX_OPEN:
-        raise UserError(T("A vote stays open at most a year."))
-    return moment.astimezone(ctx.now.tzinfo)
-
-
-def resolve_body(ctx: Context, body: str | None, group_id: int | None) -> tuple[str, int | None]:
-    """The body that votes: as asked, else the room's; a group vote needs a group."""
-    if body is None:
-        purpose = ctx.room.purpose
-        if purpose in ("committee", "plenary"):
-            return purpose, None
-        if purpose == "group" and ctx.room.group_id:
-            return "group", ctx.room.group_id
-        if group_id:
-            return "group", group_id
-        raise UserError(T("Say which body votes: body=committee, body=group or body=plenary "
-                          "(this room is not a group, committee or plenary room)."))
-    if body == "group":
-        chosen = group_id or (ctx.room.group_id if ctx.room.purpose == "group" else None)
-        if chosen is None:
-            raise UserError(T("A group vote needs a group: bring the proposal from the group's room, or open "
-                              "the vote there."))
-        return "group", chosen
-    return body, None
-
-
-def open_vote(ctx: Context, vote: Vote) -> int:
-    """Freeze the electorate, announce; returns the electorate's size."""
-    ctx.session.add(vote)
-    ctx.session.flush()
-    assert vote.id is not None
-    electorate = voting.electorate_of(ctx.session, vote.body, vote.group_id, ctx.now)
-    if not electorate:
-        raise UserError(T("Nobody may vote in {body} yet: give members their roles first (/role).",
-                          body=body_label(ctx.session, vote.body, vote.group_id)))
-    for person_id in electorate:
-        ctx.session.add(Electorate(vote_id=vote.id, person_id=person_id))
-    ctx.session.flush()
-    rooms = announce(ctx.session, ctx.config, ctx.outbox, vote, len(electorate))
-    if not rooms:
-        ctx.reply(T("No room is set for {body}: I could not announce the vote. Set one with /room, or pass "
-                    "the word yourself.", body=body_label(ctx.session, vote.body, vote.group_id)))
-    return len(electorate)
 
 
 @command("vote open", "voter ouvrir", help=T("put a proposal to the vote"), roles=CHAIRS,
@@ -120,26 +71,25 @@ def open_vote(ctx: Context, vote: Vote) -> int:
 async def vote_open(ctx: Context, number: int, body: str | None, closes: timedelta | datetime | None,
                     quorum: Fraction | None, majority: str | None, secret: bool) -> None:
     proposal = get_proposal(ctx.session, number)
-    if proposal.status == "voting":
+    if proposal.status == ProposalStatus.VOTING:
         raise UserError(T("Proposal {ref} is already being voted on.", ref=pid(number)))
-    if proposal.status == "withdrawn":
+    if proposal.status == ProposalStatus.WITHDRAWN:
         raise UserError(T("Proposal {ref} was withdrawn.", ref=pid(number)))
     chosen_body, group_id = resolve_body(ctx, body, proposal.group_id)
-    vote = Vote(kind="motion", proposal_id=proposal.id, title=proposal.title, body=chosen_body, group_id=group_id,
-                opened_by=ctx.person_id, opens_at=ctx.now, closes_at=closing_time(ctx, closes, DEFAULT_CLOSES),
-                quorum=str(quorum) if quorum else None, majority=majority or "simple", secret=secret,
-                salt=voting.new_salt() if secret else None)
-    size = open_vote(ctx, vote)
-    proposal.status = "voting"
-    ctx.audit("vote.open", "vote", vote.id, proposal=number, body=chosen_body, group_id=group_id,
-              closes_at=vote.closes_at.isoformat(), quorum=vote.quorum, majority=vote.majority, secret=secret,
-              electorate=size)
-    proposal_event(ctx.session, ctx.outbox, ctx.now, proposal, "vote_opened",
-                   T("Your proposal {ref} is put to the vote {vote} by {body}; it closes {when}.", ref=pid(number),
-                     vote=vid(vote.id), body=body_label(ctx.session, vote.body, vote.group_id),
-                     when=When(vote.closes_at)), ctx.person_id, vote_id=vote.id)
+    where = Where(chosen_body, group_id, closing_time(ctx, closes, DEFAULT_CLOSES), quorum)
+    try:
+        opened = open_motion(ctx.uow, proposal, where, majority, secret, ctx.person_id)
+    except NobodyMayVote as refused:
+        raise nobody_may_vote(ctx, refused) from None
+    vote = opened.vote
+    announce_opened(ctx, opened)
+    assert opened.event is not None
+    tell_author(ctx.session, ctx.outbox, proposal, opened.event,
+                T("Your proposal {ref} is put to the vote {vote} by {body}; it closes {when}.", ref=pid(number),
+                  vote=vid(vote.id), body=body_label(ctx.session, vote.body, vote.group_id),
+                  when=When(vote.closes_at)))
     ctx.reply(T("Vote {ref} is open on {proposal}: {n} people may vote until {when}.", ref=vid(vote.id),
-                proposal=pid(number), n=size, when=When(vote.closes_at)))
+                proposal=pid(number), n=opened.electorate, when=When(vote.closes_at)))
 
 
 # --------------------------------------------------------------------------- casting
@@ -154,41 +104,73 @@ def _not_eligible(ctx: Context, vote: Vote) -> UserError:
                        when=When(vote.opens_at), body=body))
 
 
+def check_may_vote(ctx: Context, vote: Vote) -> None:
+    """The domain's refusal (closed, not in the electorate), said to the sender."""
+    try:
+        ballots.check_may_vote(ctx.session, vote, ctx.person_id)
+    except VoteClosed:
+        raise UserError(T("Vote {ref} is closed; ballots can no longer be cast or changed.",
+                          ref=vid(vote.id))) from None
+    except NotInElectorate:
+        raise _not_eligible(ctx, vote) from None
+
+
 def _parse_election(ctx: Context, vote: Vote, text: str) -> list[int]:
-    candidates = list(vote.candidates or [])
     words = text.split()
     if len(words) == 1 and words[0].lower() in ("abstain", "abstention", "blank", "blanc"):
         return []
     relative = all(w[:1] in "+-" for w in words)
-    current: list[int] = []
+    current: list[int] | None = None
     if relative:
-        previous = voting.current_choice(ctx.session, vote, ctx.person_id, ctx.config.ballot_key)
+        previous = ballots.current_choice(ctx.session, vote, ctx.person_id, ctx.config.ballot_key)
         current = json.loads(previous) if previous else []
     try:
         handles = Users().convert(" ".join(w.lstrip("+-") if relative else w for w in words))
     except ValueError as exc:
         raise ArgError(T("“{value}” is not {expected}.", value=Raw(text), expected=Users.expected)) from exc
-    chosen = list(current)
-    for word, handle in zip(words, handles, strict=True):
-        person = ctx.person_by_ref(handle)
-        if person.id not in candidates:
-            raise UserError(T("{who} is not a candidate in {ref}. Candidates: {names}.", who=who(ctx.session,
-                              person.id or 0), ref=vid(vote.id), names=voting.names(ctx.session, candidates)))
-        assert person.id is not None
-        if relative and word.startswith("-"):
-            chosen = [c for c in chosen if c != person.id]
-        elif person.id in chosen and not relative:
-            raise UserError(T("You named {who} twice.", who=who(ctx.session, person.id)))
-        elif person.id not in chosen:
-            chosen.append(person.id)
-    if len(chosen) > (vote.seats or 1):
-        raise UserError(T("You may approve at most {seats} candidates in {ref}.", seats=vote.seats or 1,
-                          ref=vid(vote.id)))
-    return sorted(chosen)
+    named = ((word[:1], ctx.person_by_ref(handle).id or 0) for word, handle in zip(words, handles, strict=True))
+    try:
+        return ballots.approval_ballot(vote, named, current)
+    except ballots.NotACandidate as refused:
+        raise UserError(T("{who} is not a candidate in {ref}. Candidates: {names}.",
+                          who=who(ctx.session, refused.person_id), ref=vid(vote.id),
+                          names=names(ctx.session, list(vote.candidates or [])))) from None
+    except ballots.NamedTwice as refused:
+        raise UserError(T("You named {who} twice.", who=who(ctx.session, refused.person_id))) from None
+    except ballots.TooManyApprovals as refused:
+        raise UserError(T("You may approve at most {seats} candidates in {ref}.", seats=refused.seats,
+                          ref=vid(vote.id))) from None
 
 
 def _deadline_line(vote: Vote) -> T:
     return T("You can change it until {when}.", when=When(vote.closes_at))
+
+
+def _secret_here(number: int, withdrawing: bool) -> UserError:
+    if withdrawing:
+        return UserError(T("Vote {ref} is secret: send /vote {ref} withdraw to me in a private chat.",
+                           ref=vid(number)))
+    return UserError(T("Vote {ref} is secret: your ballot was NOT recorded, and the choice you wrote here was "
+                       "visible to this room. Send it to me in a private chat: /vote {ref} …", ref=vid(number)))
+
+
+def _withdraw(ctx: Context, vote: Vote, number: int) -> None:
+    if not ballots.withdraw_ballot(ctx.session, vote, ctx.person_id, ctx.config.ballot_key):
+        raise UserError(T("You have no ballot in {ref}.", ref=vid(number)))
+    ctx.audit("vote.withdraw_ballot", "vote", number)
+    ctx.reply(T("Your ballot in {ref} is withdrawn.", ref=vid(number)))
+
+
+def _choice(ctx: Context, vote: Vote, ballot: str) -> tuple[str, str | None]:
+    """The ballot as stored (yes/no/abstain, or an election's JSON list) and the reason given."""
+    if vote.kind == VoteKind.ELECTION:
+        return json.dumps(_parse_election(ctx, vote, ballot)), None
+    first, _, rest = ballot.partition(" ")
+    try:
+        choice = CHOICE.convert(first)
+    except ValueError as exc:
+        raise ArgError(T("“{value}” is not {expected}.", value=Raw(first), expected=CHOICE.expected)) from exc
+    return choice, rest.strip() or None
 
 
 @command("vote", "voter", help=T("vote, and manage votes"),
@@ -199,38 +181,19 @@ def _deadline_line(vote: Vote) -> T:
 async def vote_cast(ctx: Context, number: int, ballot: str | None) -> None:
     vote = get_vote(ctx.session, number)
     if ballot is None:
-        raise ArgError(T("Missing {what}.", what=T("your choice: yes, no or abstain") if vote.kind == "motion"
+        raise ArgError(T("Missing {what}.", what=T("your choice: yes, no or abstain") if vote.kind == VoteKind.MOTION
                          else T("the candidates you approve, like @alice @bob")))
     first, _, rest = ballot.partition(" ")
     withdrawing = first.lower() in WITHDRAW_WORDS and not rest.strip()
     if vote.secret and not ctx.room.is_private:
-        if withdrawing:
-            raise UserError(T("Vote {ref} is secret: send /vote {ref} withdraw to me in a private chat.",
-                              ref=vid(number)))
-        raise UserError(T("Vote {ref} is secret: your ballot was NOT recorded, and the choice you wrote here was "
-                          "visible to this room. Send it to me in a private chat: /vote {ref} …", ref=vid(number)))
-    if vote.status != "open":
-        raise UserError(T("Vote {ref} is closed; ballots can no longer be cast or changed.", ref=vid(number)))
-    if not voting.is_eligible(ctx.session, vote, ctx.person_id):
-        raise _not_eligible(ctx, vote)
+        raise _secret_here(number, withdrawing)
+    check_may_vote(ctx, vote)
     if withdrawing:
-        if not voting.withdraw_ballot(ctx.session, vote, ctx.person_id, ctx.config.ballot_key):
-            raise UserError(T("You have no ballot in {ref}.", ref=vid(number)))
-        ctx.audit("vote.withdraw_ballot", "vote", number)
-        ctx.reply(T("Your ballot in {ref} is withdrawn.", ref=vid(number)))
+        _withdraw(ctx, vote, number)
         return
-    reason: str | None = None
-    if vote.kind == "election":
-        chosen = _parse_election(ctx, vote, ballot)
-        choice = json.dumps(chosen)
-    else:
-        try:
-            choice = CHOICE.convert(first)
-        except ValueError as exc:
-            raise ArgError(T("“{value}” is not {expected}.", value=Raw(first), expected=CHOICE.expected)) from exc
-        reason = rest.strip() or None
-    changed = voting.record_ballot(ctx.session, vote, ctx.person_id, choice, None if vote.secret else reason,
-                                   ctx.now, ctx.config.ballot_key)
+    choice, reason = _choice(ctx, vote, ballot)
+    changed = ballots.record_ballot(ctx.session, vote, ctx.person_id, choice, None if vote.secret else reason,
+                                    ctx.now, ctx.config.ballot_key)
     if vote.secret:
         ctx.audit("vote.participate", "vote", number, changed=changed)
         ctx.reply(Lines([T("Your secret ballot in {ref} is changed.", ref=vid(number)) if changed else
@@ -240,14 +203,11 @@ async def vote_cast(ctx: Context, number: int, ballot: str | None) -> None:
                          _deadline_line(vote)]))
         return
     ctx.audit("vote.ballot", "vote", number, choice=choice, reason=reason, changed=changed)
-    shown: Localizable = (voting.names(ctx.session, json.loads(choice)) or T("nobody")) \
-        if vote.kind == "election" else CHOICE_LABELS[choice]
+    shown: Localizable = (names(ctx.session, json.loads(choice)) or T("nobody")) \
+        if vote.kind == VoteKind.ELECTION else CHOICE_LABELS[choice]
     ctx.reply(Lines([T("Your ballot in {ref} is changed: {choice}.", ref=vid(number), choice=shown) if changed else
                      T("Your ballot in {ref} is recorded: {choice}.", ref=vid(number), choice=shown),
                      _deadline_line(vote)]))
-
-
-CHOICE_LABELS = {"yes": T("yes"), "no": T("no"), "abstain": T("abstain")}
 
 
 # --------------------------------------------------------------------------- closing and status
@@ -257,79 +217,77 @@ CHOICE_LABELS = {"yes": T("yes"), "no": T("no"), "abstain": T("abstain")}
          usage=T("/vote close V3"), params=[Param("number", VOTE)])
 async def vote_close(ctx: Context, number: int) -> None:
     vote = get_vote(ctx.session, number)
-    closed = voting.close_vote(ctx.session, ctx.config, ctx.outbox, ctx.now, vote, ctx.person_id)
+    closed = close_vote(ctx.uow, vote, ctx.person_id)
     if closed is None:
         raise UserError(T("Vote {ref} is already closed.", ref=vid(number)))
-    if ctx.room not in voting.body_rooms(ctx.outbox, vote):
+    post_result(ctx.session, ctx.outbox, closed)
+    if ctx.room not in lookups.body_rooms(ctx.outbox, vote):
         ctx.reply(T("Vote {ref} is closed; the result is posted in the rooms of {body}.", ref=vid(number),
                     body=body_label(ctx.session, vote.body, vote.group_id)))
 
 
-def _status_lines(ctx: Context, vote: Vote) -> list[Localizable | None]:
-    assert vote.id is not None
-    electorate = len(voting.electorate_ids(ctx.session, vote.id))
-    cast = len(voting.participants(ctx.session, vote.id))
-    head = T("Election {ref}: {title}", ref=vid(vote.id), title=Raw(vote.title)) if vote.kind == "election" \
-        else T("Vote {ref}: {title}", ref=vid(vote.id), title=Raw(vote.title))
-    parts: list[Localizable | None] = [head, voting.rules_text(ctx.session, vote, electorate)]
-    if vote.status == "open":
-        parts.append(T("Open until {when}; {turnout}.", when=When(vote.closes_at),
-                       turnout=voting.turnout_text(cast, electorate)))
-        if vote.kind == "motion" and not vote.secret:
-            counts = voting.running_counts(ctx.session, vote)
-            parts.append(T("So far: yes {yes} · no {no} · abstentions {abstain}.", **counts))
-        elif vote.secret:
-            parts.append(T("The choices of a secret vote are counted only when it closes."))
-        mine = ctx.session.get(Participation, (vote.id, ctx.person_id))
-        eligible = voting.is_eligible(ctx.session, vote, ctx.person_id)
-        if eligible:
-            parts.append(T("You have voted.") if mine else T("You have not voted yet."))
+def _open_status(ctx: Context, vote: Vote, electorate: int, cast: int) -> list[Localizable | None]:
+    parts: list[Localizable | None] = [T("Open until {when}; {turnout}.", when=When(vote.closes_at),
+                                         turnout=turnout_text(cast, electorate))]
+    if vote.kind == VoteKind.MOTION and not vote.secret:
+        counts = ballots.running_counts(ctx.session, vote)
+        parts.append(T("So far: yes {yes} · no {no} · abstentions {abstain}.", **counts))
+    elif vote.secret:
+        parts.append(T("The choices of a secret vote are counted only when it closes."))
+    mine = lookups.has_voted(ctx.session, vote, ctx.person_id)
+    if lookups.is_eligible(ctx.session, vote, ctx.person_id):
+        parts.append(T("You have voted.") if mine else T("You have not voted yet."))
+    return parts
+
+
+def _closed_status(ctx: Context, vote: Vote, electorate: int, cast: int) -> list[Localizable | None]:
+    result = vote.result or {}
+    parts: list[Localizable | None] = [T("Closed {when}; {turnout}.", when=When(vote.closed_at or vote.closes_at),
+                                         turnout=turnout_text(int(result.get("cast", cast)), electorate))]
+    outcome = result.get("outcome")
+    if vote.kind == VoteKind.MOTION:
+        parts.append(Lines([OUTCOME_LABELS.get(str(outcome), Raw(str(outcome))), Raw(" — "),
+                            T("Yes: {yes} · No: {no} · Abstentions: {abstain}", yes=result.get("yes", 0),
+                              no=result.get("no", 0), abstain=result.get("abstain", 0))], sep=""))
+    elif outcome == "tie" and vote.status == VoteStatus.TIE:
+        parts.append(T("Tie for the last seat, waiting for the co-chairs: {names}.",
+                       names=names(ctx.session, list(result.get("tied", [])))))
+    elif outcome == "no_quorum":
+        parts.append(OUTCOME_LABELS["no_quorum"])
     else:
-        result = vote.result or {}
-        parts.append(T("Closed {when}; {turnout}.", when=When(vote.closed_at or vote.closes_at),
-                       turnout=voting.turnout_text(int(result.get("cast", cast)), electorate)))
-        outcome = result.get("outcome")
-        if vote.kind == "motion":
-            parts.append(Lines([voting.OUTCOME_LABELS.get(str(outcome), Raw(str(outcome))), Raw(" — "),
-                                T("Yes: {yes} · No: {no} · Abstentions: {abstain}", yes=result.get("yes", 0),
-                                  no=result.get("no", 0), abstain=result.get("abstain", 0))], sep=""))
-        elif outcome == "tie" and vote.status == "tie":
-            parts.append(T("Tie for the last seat, waiting for the co-chairs: {names}.",
-                           names=voting.names(ctx.session, list(result.get("tied", [])))))
-        elif outcome == "no_quorum":
-            parts.append(voting.OUTCOME_LABELS["no_quorum"])
-        else:
-            parts.append(T("Elected: {names}.", names=voting.names(ctx.session, list(result.get("elected", [])))))
+        parts.append(T("Elected: {names}.", names=names(ctx.session, list(result.get("elected", [])))))
     return parts
 
 
 @command("vote status", "voter etat", help=T("turnout and state of a vote"), usage=T("/vote status V3"),
          params=[Param("number", VOTE)])
 async def vote_status(ctx: Context, number: int) -> None:
-    ctx.reply(Lines(_status_lines(ctx, get_vote(ctx.session, number))))
-
-
-def open_votes(session: Session) -> list[Vote]:
-    return list(session.exec(select(Vote).where(Vote.status == "open").order_by(col(Vote.closes_at),
-                                                                                  col(Vote.id))).all())
+    vote = get_vote(ctx.session, number)
+    assert vote.id is not None
+    electorate = len(lookups.electorate_ids(ctx.session, vote.id))
+    cast = len(lookups.participants(ctx.session, vote.id))
+    head = T("Election {ref}: {title}", ref=vid(vote.id), title=Raw(vote.title)) \
+        if vote.kind == VoteKind.ELECTION else T("Vote {ref}: {title}", ref=vid(vote.id), title=Raw(vote.title))
+    status = _open_status if vote.status == VoteStatus.OPEN else _closed_status
+    ctx.reply(Lines([head, rules_text(ctx.session, vote, electorate), *status(ctx, vote, electorate, cast)]))
 
 
 @command("votes", "votes", help=T("the open votes"), usage=T("/votes"))
 async def votes(ctx: Context) -> None:
-    rows = open_votes(ctx.session)
+    rows = lookups.open_votes(ctx.session)
     if not rows:
         ctx.reply(T("No vote is open."))
         return
     lines: list[Localizable] = [T("Open votes:")]
     for vote in rows:
         assert vote.id is not None
-        electorate = len(voting.electorate_ids(ctx.session, vote.id))
-        cast = len(voting.participants(ctx.session, vote.id))
-        eligible = voting.is_eligible(ctx.session, vote, ctx.person_id)
-        mine = ctx.session.get(Participation, (vote.id, ctx.person_id)) is not None
+        electorate = len(lookups.electorate_ids(ctx.session, vote.id))
+        cast = len(lookups.participants(ctx.session, vote.id))
+        eligible = lookups.is_eligible(ctx.session, vote, ctx.person_id)
+        mine = lookups.has_voted(ctx.session, vote, ctx.person_id)
         lines.append(Lines([
             Raw(f"• V{vote.id} "), Raw(vote.title), Raw(" — "), body_label(ctx.session, vote.body, vote.group_id),
-            Raw(", "), T("closes {when}", when=When(vote.closes_at)), Raw(", "), voting.turnout_text(cast, electorate),
+            Raw(", "), T("closes {when}", when=When(vote.closes_at)), Raw(", "), turnout_text(cast, electorate),
             Raw(" — ") if eligible else None,
             (T("you have voted") if mine else T("you have not voted")) if eligible else None], sep=""))
     ctx.reply(Lines(lines))
@@ -346,19 +304,16 @@ async def start_vote(ctx: Context, rest: str) -> None:
     except ValueError:
         raise UserError(T("“{value}” is not {expected}.", value=Raw(rest), expected=VOTE.expected)) from None
     vote = get_vote(ctx.session, number)
-    if vote.status != "open":
-        raise UserError(T("Vote {ref} is closed; ballots can no longer be cast or changed.", ref=vid(number)))
-    if not voting.is_eligible(ctx.session, vote, ctx.person_id):
-        raise _not_eligible(ctx, vote)
+    check_may_vote(ctx, vote)
     ctx.reply_private(Lines([T("Your ballot in {ref}: {title}", ref=vid(number), title=Raw(vote.title)),
-                             voting.how_to_vote(ctx.session, vote), _deadline_line(vote)]),
-                      extras=voting.ballot_payload(vote, ctx.lang, ctx.session))
+                             how_to_vote(ctx.session, vote), _deadline_line(vote)]),
+                      extras=ballot_payload(vote, ctx.lang, ctx.session))
 
 
 def pending_votes_section(ctx: Context) -> Localizable | None:
-    waiting = [v for v in open_votes(ctx.session)
-               if voting.is_eligible(ctx.session, v, ctx.person_id)
-               and ctx.session.get(Participation, (v.id, ctx.person_id)) is None]
+    waiting = [v for v in lookups.open_votes(ctx.session)
+               if lookups.is_eligible(ctx.session, v, ctx.person_id)
+               and not lookups.has_voted(ctx.session, v, ctx.person_id)]
     if not waiting:
         return None
     return Lines([T("Votes waiting for your ballot:"), *(
@@ -376,29 +331,30 @@ whoami_sections.append(pending_votes_section)
                     "status", "secret", "quorum", "majority", "seats", "term_months", "candidates", "electorate",
                     "cast", "turnout", "votes_for", "votes_against", "abstentions", "outcome", "elected"))
 def export_votes(session: Session, config: Config, now: datetime) -> list[Row]:
-    rows: list[Row] = []
-    for vote in session.exec(select(Vote).order_by(col(Vote.id))).all():
-        assert vote.id is not None
-        electorate = len(voting.electorate_ids(session, vote.id))
-        cast = len(voting.participants(session, vote.id))
-        result: dict[str, Any] = vote.result or {}
-        counts: dict[str, Any] = {}
-        if vote.kind == "motion" and (vote.status != "open" or not vote.secret):
-            counts = result if vote.status != "open" else voting.running_counts(session, vote)
-        rows.append({
-            "id": f"V{vote.id}", "kind": vote.kind, "title": vote.title,
-            "proposal": f"P{vote.proposal_id}" if vote.proposal_id else None, "body": vote.body,
-            "group": group_slug(session, vote.group_id), "opens_at": vote.opens_at, "closes_at": vote.closes_at,
-            "closed_at": vote.closed_at, "status": vote.status, "secret": vote.secret,
-            "quorum": float(Fraction(vote.quorum)) if vote.quorum else None, "majority": vote.majority,
-            "seats": vote.seats, "term_months": vote.term_months,
-            "candidates": [_name(session, c) for c in vote.candidates or []] or None, "electorate": electorate,
-            "cast": cast, "turnout": round(cast / electorate, 4) if electorate else 0,
-            "votes_for": counts.get("yes"), "votes_against": counts.get("no"), "abstentions": counts.get("abstain"),
-            "outcome": result.get("outcome"),
-            "elected": [_name(session, c) for c in result.get("elected", [])] or None,
-        })
-    return rows
+    return [_export_row(session, vote) for vote in session.exec(select(Vote).order_by(col(Vote.id))).all()]
+
+
+def _export_row(session: Session, vote: Vote) -> Row:
+    assert vote.id is not None
+    electorate = len(lookups.electorate_ids(session, vote.id))
+    cast = len(lookups.participants(session, vote.id))
+    result: dict[str, Any] = vote.result or {}
+    counts: dict[str, Any] = {}
+    if vote.kind == VoteKind.MOTION and (vote.status != VoteStatus.OPEN or not vote.secret):
+        counts = result if vote.status != VoteStatus.OPEN else ballots.running_counts(session, vote)
+    return {
+        "id": f"V{vote.id}", "kind": vote.kind, "title": vote.title,
+        "proposal": f"P{vote.proposal_id}" if vote.proposal_id else None, "body": vote.body,
+        "group": group_slug(session, vote.group_id), "opens_at": vote.opens_at, "closes_at": vote.closes_at,
+        "closed_at": vote.closed_at, "status": vote.status, "secret": vote.secret,
+        "quorum": float(Fraction(vote.quorum)) if vote.quorum else None, "majority": vote.majority,
+        "seats": vote.seats, "term_months": vote.term_months,
+        "candidates": [_name(session, c) for c in vote.candidates or []] or None, "electorate": electorate,
+        "cast": cast, "turnout": round(cast / electorate, 4) if electorate else 0,
+        "votes_for": counts.get("yes"), "votes_against": counts.get("no"), "abstentions": counts.get("abstain"),
+        "outcome": result.get("outcome"),
+        "elected": [_name(session, c) for c in result.get("elected", [])] or None,
+    }
 
 
 def _name(session: Session, person_id: int) -> str:

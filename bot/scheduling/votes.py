@@ -10,11 +10,13 @@ from sqlmodel import Session, col, select
 
 from bot.audit import record_audit
 from bot.config import Config
-from bot.handlers import voting
-from bot.handlers.voting import vid
+from bot.domain import UnitOfWork
+from bot.domain.votes.closing import close_vote
+from bot.domain.votes.lookups import electorate_ids, participants
 from bot.i18n import Lines, Raw, T, When
 from bot.scheduling.due import JobContext, due_source
 from bot.storage.tables import Person, Vote
+from bot.wording.votes import ballot_payload, how_to_vote, person_reader, post_result, vid
 
 
 def _remindable(session: Session, config: Config) -> list[Vote]:
@@ -39,20 +41,20 @@ def send_reminders(job: JobContext) -> int:
         if job.now >= vote.closes_at:
             continue
         assert vote.id is not None
-        voted = voting.participants(job.session, vote.id)
+        voted = participants(job.session, vote.id)
         reminded = 0
         message = Lines([
             T("Reminder: you have not voted yet in {ref}: {title}", ref=vid(vote.id), title=Raw(vote.title)),
             T("It closes {when}.", when=When(vote.closes_at)),
-            voting.how_to_vote(job.session, vote),
+            how_to_vote(job.session, vote),
         ])
-        for person_id in voting.electorate_ids(job.session, vote.id):
+        for person_id in electorate_ids(job.session, vote.id):
             person = job.session.get(Person, person_id)
             if person_id in voted or person is None:
                 continue
-            reader = voting.person_reader(job.session, job.config, person)
+            reader = person_reader(job.session, job.config, person)
             if job.outbox.to_person(person, message, kind="vote_reminder", key=f"vote:{vote.id}:reminder",
-                                    extras=voting.ballot_payload(vote, reader, job.session)):
+                                    extras=ballot_payload(vote, reader, job.session)):
                 reminded += 1
         sent += reminded
         record_audit(job.session, job.now, None, "vote.remind", "vote", vote.id, {"sent": reminded})
@@ -68,7 +70,10 @@ def close_due_votes(job: JobContext) -> int:
     closed = 0
     due = job.session.exec(select(Vote).where(Vote.status == "open", Vote.closes_at <= job.now)
                            .order_by(col(Vote.closes_at), col(Vote.id))).all()
+    uow = UnitOfWork(job.session, job.outbox, job.now, job.config)
     for vote in due:
-        if voting.close_vote(job.session, job.config, job.outbox, job.now, vote, None) is not None:
+        result = close_vote(uow, vote, None)
+        if result is not None:
+            post_result(job.session, job.outbox, result)
             closed += 1
     return closed
