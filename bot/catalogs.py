@@ -46,7 +46,7 @@ def load(locale: str) -> Catalog:
 def sync() -> int:
     pot = template()
     with (LOCALES / "messages.pot").open("wb") as handle:
-        write_po(handle, pot, omit_header=False, sort_output=True)
+        write_po(handle, pot, omit_header=False, sort_output=True, include_lineno=False)
     missing = 0
     for locale in ("en", "fr"):
         catalog = load(locale)
@@ -64,7 +64,7 @@ def sync() -> int:
         path = po_path(locale)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
-            write_po(handle, catalog, sort_output=True, width=120)
+            write_po(handle, catalog, sort_output=True, width=120, include_lineno=False)
     print(f"{len(pot)} strings; {missing} translations missing")
     return 0
 
