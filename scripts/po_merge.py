@@ -46,9 +46,8 @@ def merge(base_path: str, ours_path: str, theirs_path: str) -> int:
         if same(o, t) or same(b, t):
             continue
         if same(b, o):
-            if t is None:
-                ours.delete(ident[0], context=ident[1])  # type: ignore[index]
-            else:
+            ours.delete(ident[0], context=ident[1])  # type: ignore[index]
+            if t is not None:
                 ours[t.id] = t  # type: ignore[attr-defined]
             continue
         if o is None:
