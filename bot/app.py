@@ -8,17 +8,20 @@ from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
-import bot.handlers  # noqa: F401  (registers commands, due sources and exporters)
+import bot.handlers  # noqa: F401  (registers commands and exporters)
 from bot.ballot_key import check_at_start, resolve_ballot_key
 from bot.clock import Clock, SimulatedClock
 from bot.config import Config
+from bot.domain.people import make_admin
 from bot.handlers.help import command_menu
 from bot.messages import Handled, Incoming
 from bot.registry import registry
 from bot.router import Router
+from bot.scheduling import housekeeping, mandates, meetings, milestones, votes  # noqa: F401  (register due sources)
 from bot.scheduling.due import DueRunner
-from bot.storage.db import make_engine
+from bot.storage.db import make_engine, unit_of_work
 from bot.storage.migrate import upgrade
 
 log = logging.getLogger("forumbot")
@@ -46,6 +49,18 @@ class Forum:
     def command_menu(locale: str, private: bool) -> list[tuple[str, str]]:
         """The top-level commands for a chat client's menu, as (name, help) in `locale`."""
         return command_menu(locale, private)
+
+    def bootstrap_admin(self, network: str, name: str) -> None:
+        """Make `name` on `network` an admin (the console's `@admin` line and its interactive user)."""
+        for attempt in (1, 2):
+            try:
+                with unit_of_work(self.engine) as session:
+                    make_admin(session, self.config, self.clock.now(), network, name)
+                return
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                # another process (the same script on the same database) made them at the same time: find them
 
     def run_due(self) -> int:
         return self.due.run(self.clock.now())

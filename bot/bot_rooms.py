@@ -10,11 +10,12 @@ from sqlmodel import Session, col, select
 
 from bot.app import Forum
 from bot.audit import record_audit
+from bot.domain.rooms import room_for
 from bot.i18n import Lang, Lines, Raw, T, normalize_language
 from bot.notify import Outbox, person_lang
-from bot.people import room_for, who
 from bot.storage.db import unit_of_work
 from bot.storage.tables import Account, MinutesSession, OutboxMessage, Person, Room
+from bot.wording.people import who
 
 
 def bot_joined(forum: Forum, network: str, platform_room_id: str, title: str, event_id: str, *,

@@ -20,37 +20,44 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 KEYWORDS = {"T": None, "TN": (1, 2)}
+# A comment starting with this tag on the line before a T()/TN() call (or on the call's line) reaches the
+# translators as the entry's `#.` line: `# Translators: {tag} is a minutes tag such as agreed`.
+COMMENT_TAGS = ("Translators:",)
 
 
-def template() -> Catalog:
+def template(source: Path = ROOT / "bot") -> Catalog:
+    """Every T()/TN() string of the code under `source`, with its translator comments."""
     catalog = Catalog(project="forum-bot", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(ROOT / "bot"), method_map=[("**.py", "python")], keywords=KEYWORDS, strip_comment_tags=True):
+            str(source), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=COMMENT_TAGS,
+            strip_comment_tags=True):
         if message and message != "" and (not isinstance(message, tuple) or message[0]):
             catalog.add(message, None, [(f"bot/{filename}", lineno)], auto_comments=comments, context=context)
     return catalog
 
 
-def po_path(locale: str) -> Path:
-    return LOCALES / locale / "LC_MESSAGES" / "messages.po"
+def po_path(locale: str, locales: Path = LOCALES) -> Path:
+    return locales / locale / "LC_MESSAGES" / "messages.po"
 
 
-def load(locale: str) -> Catalog:
-    path = po_path(locale)
+def load(locale: str, locales: Path = LOCALES) -> Catalog:
+    path = po_path(locale, locales)
     if not path.exists():
         return Catalog(locale=locale, project="forum-bot", charset="utf-8")
     with path.open("rb") as handle:
         return read_po(handle, locale=locale)
 
 
-def sync() -> int:
-    pot = template()
-    with (LOCALES / "messages.pot").open("wb") as handle:
+def sync(locales: Path = LOCALES, source: Path = ROOT / "bot") -> int:
+    """Update the template and each catalog from the code; what translators wrote (their `#` comments) stays,
+    and the code's translator comments (`# Translators: …`) become each entry's `#.` lines."""
+    pot = template(source)
+    with (locales / "messages.pot").open("wb") as handle:
         write_po(handle, pot, omit_header=False, sort_output=True, include_lineno=False)
     missing = 0
     for locale in ("en", "fr"):
-        catalog = load(locale)
-        catalog.update(template(), no_fuzzy_matching=True)
+        catalog = load(locale, locales)
+        catalog.update(template(source), no_fuzzy_matching=True)
         catalog.fuzzy = False
         catalog.obsolete.clear()
         for message in catalog:
@@ -61,7 +68,7 @@ def sync() -> int:
             if not _translated(message.string):
                 missing += 1
                 print(f"{locale}: missing: {message.id!r}")
-        path = po_path(locale)
+        path = po_path(locale, locales)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
             write_po(handle, catalog, sort_output=True, width=120, include_lineno=False)

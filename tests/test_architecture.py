@@ -32,12 +32,6 @@ for base in BASE:
 # Registering every command is the app's job alone.
 ONLY_APP_IMPORTS = "bot.handlers"
 
-# Arrows that still run the wrong way, to be removed (issue 14); the test fails on any other, and on one of these
-# once it is fixed (so that the list only shrinks).
-KNOWN: set[tuple[str, str]] = {
-    ("bot.handlers", "bot.scheduling"),
-}
-
 
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(BOT.parent).with_suffix("").parts)
@@ -89,9 +83,7 @@ def all_wrong_arrows() -> set[tuple[str, str]]:
 
 
 def test_no_arrow_runs_the_wrong_way() -> None:
-    wrong = all_wrong_arrows()
-    assert sorted(wrong - KNOWN) == [], "imports against docs/architecture.md"
-    assert sorted(KNOWN - wrong) == [], "fixed: remove these from KNOWN"
+    assert sorted(all_wrong_arrows()) == [], "imports against docs/architecture.md"
 
 
 def test_the_checker_sees_a_wrong_import() -> None:
@@ -107,7 +99,7 @@ def test_the_checker_sees_a_wrong_import() -> None:
 
 def test_every_module_is_in_a_layer() -> None:
     layers = (*FORBIDDEN, ONLY_APP_IMPORTS, "bot.cli", "bot.__main__", "bot.audit",
-              "bot.ballot_key", "bot.health", "bot.people", "bot.meetings", "bot.demo", "bot.exports",
+              "bot.ballot_key", "bot.health", "bot.demo", "bot.exports",
               "bot.calendar_feed", "bot.parsing", "bot")
     stray = [module_name(p) for p in BOT.rglob("*.py") if "migrations" not in p.parts
              and not any(under(module_name(p), layer) for layer in layers)]

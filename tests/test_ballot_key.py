@@ -21,24 +21,14 @@ from bot.clock import SimulatedClock
 from bot.config import BallotKeyError, Config, ConfigError, parse_config
 from bot.storage.state import get_state
 from bot.storage.tables import SecretChoice
+from tests.support.forum_setup import committee, lines, propose, start
 from tests.transcript import play
 
 START = datetime(2024, 1, 15, 8, 0, tzinfo=UTC)
 OTHER_KEY = "another ballot key, long enough"
 
-SECRET_VOTE = """
-@at 2024-01-15 09:00
-@admin alice
-[committee] alice: /room committee
-[committee] alice: /lang room en
-[plenary] alice: /role @bob cochair
-[plenary] alice: /role @carol committee
-[plenary] alice: /role @dave committee
-[dm] carol: /lang en
-[committee] carol: /propose Publish the minutes
-[committee] bob: /vote open P1 closes=3d secret
-[dm] carol: /vote V1 yes
-"""
+SECRET_VOTE = start() + committee(("carol", "dave"), plenary=False, english=("carol",)) + propose(
+    "Publish the minutes") + lines("[committee] bob: /vote open P1 closes=3d secret", "[dm] carol: /vote V1 yes")
 
 
 def secret_choices(forum: Forum) -> list[str]:

@@ -41,6 +41,7 @@ from bot.transports.base import drain_outbox
 from bot.transports.console import ConsoleTransport
 from tests.support import TEST_BALLOT_KEY
 from tests.support.crash import BotProcess, console_argv, forked
+from tests.support.forum_setup import committee, lines, propose, start
 from tests.transcript import play
 
 START = datetime(2024, 1, 15, 8, 0, tzinfo=UTC)
@@ -48,27 +49,11 @@ CLOSES = datetime(2024, 1, 18, 8, 0, tzinfo=UTC)  # 9:00 in Paris, three days af
 CLOSES_LOCAL = "2024-01-18 09:00"
 
 # Two rooms for the committee: the result is posted in each, once.
-SETUP = """
-@at 2024-01-15 09:00
-@admin alice
-[committee] alice: /room committee
-[committee] alice: /lang room en
-[board] alice: /room committee
-[board] alice: /lang room en
-[plenary] alice: /room plenary
-[plenary] alice: /lang room en
-[plenary] alice: /role @bob cochair
-[plenary] alice: /role @carol committee
-[plenary] alice: /role @dave committee
-[dm] bob: /lang en
-[dm] carol: /lang en
-[dm] dave: /lang en
-[committee] carol: /propose Publish the minutes
-[committee] bob: /vote open P1 closes=3d
-[committee] carol: /vote V1 yes
-[committee] dave: /vote V1 no
-@at 2024-01-18 08:59
-"""
+SETUP = start() + committee(("carol", "dave"), rooms=("committee", "board")) + propose("Publish the minutes") + lines(
+    "[committee] bob: /vote open P1 closes=3d",
+    "[committee] carol: /vote V1 yes",
+    "[committee] dave: /vote V1 no",
+    "@at 2024-01-18 08:59")
 
 RESULT_LINES = ["[committee] bot: Vote V1 is closed: Publish the minutes",
                 "[board] bot: Vote V1 is closed: Publish the minutes",

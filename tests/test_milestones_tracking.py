@@ -20,18 +20,12 @@ from bot.i18n import Lang
 from bot.storage.tables import Milestone, OutboxMessage
 from bot.wording.tracking import PeriodLabel
 from tests.support import FORUM_EPOCH
+from tests.support.forum_setup import commitment_with_milestones, start
 from tests.transcript import bot_lines, play
 
 FR0112 = Path(__file__).resolve().parent.parent / "bot" / "demo" / "fr-2023-2025-FR0112.toml"
 
-SETUP = """\
-@at 2024-01-15 09:00
-@admin alice
-[secretariat] alice: /room secretariat
-[secretariat] alice: /group add dialogue Dialogue
-[dialogue] alice: /room group dialogue
-[secretariat] alice: /commitment add FR0112 Institutionnaliser un espace de dialogue group=dialogue
-"""
+SETUP = start() + commitment_with_milestones()  # FR0112, led by the dialogue group; no milestone yet
 
 
 def _milestones(forum: Forum) -> list[Milestone]:

@@ -16,36 +16,12 @@ from bot.scheduling.milestones import alert_overdue
 from bot.scheduling.votes import send_reminders
 from bot.storage.db import unit_of_work
 from bot.storage.tables import AuditEvent, Ballot, Decision, Milestone, OutboxMessage, Vote
+from tests.support.forum_setup import commitment_with_milestones, committee, propose, start
 from tests.transcript import bot_lines, play
 
-MILESTONES = """\
-@at 2024-01-15 09:00
-@admin alice
-[secretariat] alice: /room secretariat
-[secretariat] alice: /group add dialogue Dialogue
-[dialogue] alice: /room group dialogue
-[secretariat] alice: /commitment add FR0112 Institutionnaliser un espace de dialogue group=dialogue
-[secretariat] alice: /milestone add FR0112 H1 2024 First plenary
-[secretariat] alice: /milestone add FR0112 2024-07-15 Second plenary
-"""
+MILESTONES = start() + commitment_with_milestones([("H1 2024", "First plenary"), ("2024-07-15", "Second plenary")])
 
-COMMITTEE = """\
-@at 2024-01-15 09:00
-@admin alice
-[committee] alice: /room committee
-[committee] alice: /lang room en
-[plenary] alice: /room plenary
-[plenary] alice: /lang room en
-[plenary] alice: /role @bob cochair
-[plenary] alice: /role @carol committee
-[plenary] alice: /role @dave committee
-[plenary] alice: /role @erin committee
-[dm] bob: /lang en
-[dm] carol: /lang en
-[dm] dave: /lang en
-[dm] erin: /lang en
-[committee] carol: /propose Publish the minutes
-"""
+COMMITTEE = start() + committee() + propose("Publish the minutes")
 
 
 def _job(forum: Forum, session: Session) -> JobContext:

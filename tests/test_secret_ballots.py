@@ -54,31 +54,16 @@ from bot.config import Config
 from bot.domain.votes.ballots import slot_of
 from bot.storage.tables import Vote
 from tests.support import FORUM_EPOCH
+from tests.support.forum_setup import committee, lines, propose, start
 from tests.support.records import KEY, Row, dump_tables, row_leaves
 from tests.transcript import play
 
 START = datetime(2024, 1, 15, 8, 0, tzinfo=UTC)
 
-SETUP = """\
-@at 2024-01-15 09:00
-@admin alice
-[committee] alice: /room committee
-[committee] alice: /lang room en
-[plenary] alice: /room plenary
-[plenary] alice: /lang room en
-[plenary] alice: /role @bob cochair
-[plenary] alice: /role @carol committee
-[plenary] alice: /role @dave committee
-[plenary] alice: /role @erin committee
-[dm] bob: /lang en
-[dm] carol: /lang en
-[dm] dave: /lang en
-[dm] erin: /lang en
-[committee] carol: /propose Publish the minutes
-[committee] bob: /vote open P1 secret
-[plenary] bob: /election open Board seats=2 candidates=@dave,@erin,@frank
-[committee] carol: /vote V1 no
-"""
+SETUP = start() + committee() + propose("Publish the minutes") + lines(
+    "[committee] bob: /vote open P1 secret",
+    "[plenary] bob: /election open Board seats=2 candidates=@dave,@erin,@frank",
+    "[committee] carol: /vote V1 no")
 CLOSE = "[committee] bob: /vote close V1\n[plenary] bob: /vote close V2\n"
 
 MOTION, ELECTION = 1, 2

@@ -17,27 +17,12 @@ from bot.clock import SimulatedClock
 from bot.config import Config
 from bot.exports import export
 from bot.storage.tables import Account, Decision, OutboxMessage, Participation, SecretChoice, Vote
+from tests.support.forum_setup import committee, propose, start
 from tests.transcript import play
 
 START = datetime(2024, 1, 15, 8, 0, tzinfo=UTC)
 
-SETUP = """
-@at 2024-01-15 09:00
-@admin alice
-[committee] alice: /room committee
-[committee] alice: /lang room en
-[plenary] alice: /room plenary
-[plenary] alice: /lang room en
-[plenary] alice: /role @bob cochair
-[plenary] alice: /role @carol committee
-[plenary] alice: /role @dave committee
-[plenary] alice: /role @erin committee
-[dm] bob: /lang en
-[dm] carol: /lang en
-[dm] dave: /lang en
-[dm] erin: /lang en
-[committee] carol: /propose Publish the minutes
-"""
+SETUP = start() + committee() + propose("Publish the minutes")
 
 
 def kinds(forum: Forum) -> dict[str, int]:

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from bot.audit import record_audit
 from bot.config import Config
 from bot.storage.prebuilt import run
 from bot.storage.tables import Account, Person, WorkingGroup
@@ -99,6 +100,15 @@ def identify(session: Session, config: Config, now: datetime, network: str, user
     if config.is_bootstrap_admin(network, user_id, handle) and Role.ADMIN not in roles_of(session, person, now):
         grant(session, person, Role.ADMIN, None, now, None, None)
     return person, account
+
+
+def make_admin(session: Session, config: Config, now: datetime, network: str, name: str) -> Person:
+    """The person called `name` on `network` (made when new) is an admin: granted and audited once."""
+    person, _ = identify(session, config, now, network, name, name, name, None)
+    if Role.ADMIN not in roles_of(session, person, now):
+        grant(session, person, Role.ADMIN, None, now, None, None)
+        record_audit(session, now, None, "role.grant", "person", person.id, {"role": "admin", "by": network})
+    return person
 
 
 def resolve(session: Session, network: str, ref: str, now: datetime, create: bool = True) -> Person | None:

@@ -1,4 +1,4 @@
-"""Feature handlers: importing this package registers every command, due source and exporter."""
+"""Feature handlers: importing this package registers every command and exporter (bot/app.py imports it)."""
 
 from bot.handlers import (  # noqa: F401
     agenda,
@@ -22,8 +22,3 @@ from bot.handlers import (  # noqa: F401
     votes,
     whoami,
 )
-from bot.scheduling import housekeeping as _housekeeping  # noqa: F401
-from bot.scheduling import mandates as _mandate_schedule  # noqa: F401
-from bot.scheduling import meetings as _meeting_schedule  # noqa: F401
-from bot.scheduling import milestones as _milestone_schedule  # noqa: F401
-from bot.scheduling import votes as _vote_schedule  # noqa: F401

@@ -17,9 +17,9 @@ from bot.errors import UserError
 from bot.handlers.tracking import CommitmentCode, commitment_by_code, refusals
 from bot.i18n import Lines, Localizable, Raw, T
 from bot.parsing import Opt, Param, Slug, Text
-from bot.people import Who
 from bot.registry import STAFF, command, registry
 from bot.rules.progress import days_late, local_today
+from bot.wording.people import Who
 from bot.wording.tracking import authors, days_late_text, due_text, last_update_line, mref, progress_text
 
 CODE = CommitmentCode()

@@ -8,12 +8,12 @@ from sqlmodel import Session, col, select
 
 from bot.config import Config
 from bot.context import Context
+from bot.domain.people import active_roles
 from bot.errors import UserError
 from bot.exports import Row, export, exporter, exporters
 from bot.i18n import Raw, T, fold
 from bot.messages import Attachment, Extras
 from bot.parsing import Choice, Param, Word
-from bot.people import active_roles
 from bot.registry import command
 from bot.storage.tables import Account, OutboxMessage, Person, Room, WorkingGroup
 

@@ -10,13 +10,13 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.context import Context
+from bot.domain.people import active_roles, group_slug
 from bot.domain.tracking.commitments import CommitmentExists, TitleTooLong, find_commitment, normalize_code
 from bot.domain.tracking.milestones import milestone_by_number as find_milestone
 from bot.domain.tracking.updates import UpdateTooLong
 from bot.errors import ArgError, PermissionDenied, UserError
 from bot.i18n import Lines, Raw, T
 from bot.parsing import Kind, Period, Token
-from bot.people import active_roles, group_slug
 from bot.rules import progress as rules
 from bot.rules.periods import ACCEPTED_FORMS_EXAMPLES, PeriodError, parse_period
 from bot.rules.progress import CompletionLevel

@@ -10,14 +10,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.app import Forum
-from bot.audit import record_audit
 from bot.clock import RealClock, SimulatedClock
 from bot.messages import Incoming, Outgoing
 from bot.parsing import Duration
-from bot.people import grant, identify, roles_of
 from bot.storage.db import unit_of_work
 from bot.storage.state import get_state
 from bot.storage.tables import Account, KeyValue, Room
@@ -125,22 +121,9 @@ class ConsoleSession:
         else:
             raise TranscriptError(lineno, "expected @at DATE TIME, @advance DURATION or @admin NAME")
 
-    def make_admin(self, name: str, retry: bool = True) -> None:
+    def make_admin(self, name: str) -> None:
         """Bootstrap admin on the console network."""
-        try:
-            self._make_admin(name)
-        except IntegrityError:
-            if not retry:
-                raise
-            self._make_admin(name)  # another process (same script, same database) made them at the same time
-
-    def _make_admin(self, name: str) -> None:
-        with unit_of_work(self.forum.engine) as session:
-            now = self.clock.now()
-            person, _ = identify(session, self.forum.config, now, NETWORK, name, name, name, None)
-            if "admin" not in roles_of(session, person, now):
-                grant(session, person, "admin", None, now, None, None)
-                record_audit(session, now, None, "role.grant", "person", person.id, {"role": "admin", "by": "console"})
+        self.forum.bootstrap_admin(NETWORK, name)
 
     async def _message(self, line: str, lineno: int) -> None:
         match = _MESSAGE.match(line)

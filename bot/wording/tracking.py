@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 
 from bot.domain.tracking.overdue import Week
 from bot.i18n import TN, Day, Lang, Lines, Localizable, Percent, Raw, T
-from bot.people import Who
 from bot.rules.periods import parse_period
 from bot.rules.progress import CompletionLevel, days_late
 from bot.storage.tables import Account, Commitment, Milestone, Person, StatusUpdate
+from bot.wording.people import Who
 
 LEVEL_LABELS: dict[str, Localizable] = {
     CompletionLevel.NOT_STARTED: T("not started"), CompletionLevel.LIMITED: T("limited"),
