@@ -32,8 +32,8 @@ from bench._common import machine, median, peak_rss_mb, percentile
 from bot.app import Forum
 from bot.clock import SimulatedClock
 from bot.config import Config
+from bot.domain.people import identify
 from bot.messages import Incoming
-from bot.people import identify
 from bot.storage.db import SQLITE_PRAGMAS, unit_of_work
 from bot.storage.tables import Ballot, Participation, Vote
 from bot.transports.base import drain_outbox
