@@ -58,7 +58,7 @@ def test_placeholders_match(locale: str) -> None:
 def test_rendering_depends_on_the_reader() -> None:
     paris = ZoneInfo("Europe/Paris")
     message = T("Working group {slug} created: {name}.", slug="open-data", name="Open data")
-    assert message.render(Lang("fr", paris)) == "Groupe de travail open-data créé : Open data."
+    assert message.render(Lang("fr", paris)) == "Groupe de travail open-data créé\u202f: Open data."
     assert message.render(Lang("en", paris)) == "Working group open-data created: Open data."
 
 

@@ -16,8 +16,9 @@ from bot.storage.tables import Person, WorkingGroup
 from bot.storage.tables import Role as RoleRow
 from bot.wording.people import ROLE_LABELS, role_text, who
 
-ROLE = Choice({Role.MEMBER: ("membre",), Role.COCHAIR: ("copresident", "co-chair", "copresidente"),
-               Role.COMMITTEE: ("comite",), Role.SECRETARIAT: (), Role.OBSERVER: ("observateur", "observatrice"),
+ROLE = Choice({Role.MEMBER: ("membre",), Role.COCHAIR: ("copresident", "co-chair", "copresidente", "copresidence"),
+               Role.COMMITTEE: ("comite",), Role.SECRETARIAT: (),
+               Role.OBSERVER: ("observateur", "observatrice", "observation"),
                Role.ADMIN: ()},
               T("a role: member, cochair, committee, secretariat, observer or admin"))
 
