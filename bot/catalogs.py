@@ -23,7 +23,7 @@ from bot import catalog_quality
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
-KEYWORDS = {"T": None, "TN": (1, 2)}
+KEYWORDS = {"T": None, "TN": (1, 2), "TP": ((1, "c"), 2)}
 # A comment starting with this tag on the line before a T()/TN() call (or on the call's line) reaches the
 # translators as the entry's `#.` line: `# Translators: {tag} is a minutes tag such as agreed`.
 COMMENT_TAGS = ("Translators:",)
@@ -104,7 +104,7 @@ def check() -> int:
     for locale in ("en", "fr"):
         catalog = load(locale)
         for message in pot:
-            entry = catalog.get(message.id)
+            entry = catalog.get(message.id, context=message.context)
             if message.id and (entry is None or not _translated(entry.string)):
                 bad += 1
                 print(f"{locale}: missing: {message.id!r}")

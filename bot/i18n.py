@@ -65,6 +65,9 @@ class Lang:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return translations(self.locale).ngettext(singular, plural, n)
 
+    def pgettext(self, context: str, msgid: str) -> str:
+        return str(translations(self.locale).pgettext(context, msgid))
+
 
 class Localizable(Protocol):
     """Anything that can be rendered for a reader."""
@@ -101,6 +104,19 @@ class T:
 
     def __repr__(self) -> str:
         return f"T({self.msgid!r}, {self.params!r})"
+
+
+class TP:
+    """A message in a context (gettext's msgctxt): `TP("feminine", "co-chair")` is the co-chair's title for a
+    person addressed in the feminine (coprésidente); bot/catalog_quality.py checks all three forms exist."""
+
+    __slots__ = ("context", "msgid", "params")
+
+    def __init__(self, context: str, msgid: str, **params: Any) -> None:
+        self.context, self.msgid, self.params = context, msgid, params
+
+    def render(self, lang: Lang) -> str:
+        return lang.pgettext(self.context, self.msgid).format(**_render_params(self.params, lang))
 
 
 class TN:

@@ -29,7 +29,7 @@ def test_every_string_is_translated(locale: str) -> None:
     catalog = load(locale)
     missing = []
     for message in MESSAGES:
-        entry = catalog.get(message.id)
+        entry = catalog.get(message.id, context=message.context)
         strings = entry.string if entry is not None else None
         values = tuple(strings) if isinstance(strings, tuple | list) else (strings,)
         if entry is None or entry.fuzzy or not all(values):
@@ -42,7 +42,7 @@ def test_placeholders_match(locale: str) -> None:
     catalog = load(locale)
     wrong = []
     for message in MESSAGES:
-        entry = catalog.get(message.id)
+        entry = catalog.get(message.id, context=message.context)
         if entry is None:
             continue
         expected = set().union(*(PLACEHOLDER.findall(i) for i in _ids(message)))

@@ -22,7 +22,7 @@ def _line(cmd: Command, locale: str) -> Lines:
     return Lines([Raw(_name(cmd, locale)), cmd.help], sep=" — ")
 
 
-ORDER = ("help", "lang", "whoami", "group", "room", "role", "members", "apply", "applications", "accept",
+ORDER = ("help", "lang", "whoami", "address", "group", "room", "role", "members", "apply", "applications", "accept",
          "decline", "propose", "proposals", "proposal", "withdraw", "answer", "vote", "votes", "election",
          "decisions", "commitment", "commitments", "milestone", "milestones", "update", "status", "meeting",
          "meetings", "agenda", "minutes", "cadence", "calendar", "export")
