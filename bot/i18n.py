@@ -173,7 +173,14 @@ class Day:
     style: str = "long"
 
     def render(self, lang: Lang) -> str:
-        return babel_dates.format_date(self.value, format=self.style, locale=lang.locale)
+        return first_of_month(babel_dates.format_date(self.value, format=self.style, locale=lang.locale), lang)
+
+
+def first_of_month(text: str, lang: Lang) -> str:
+    """French writes the first day of a month as an ordinal: `1er mars 2024`, not `1 mars 2024`."""
+    if lang.locale == "fr" and text.startswith("1 "):
+        return "1er " + text[2:]
+    return text
 
 
 @dataclass(frozen=True)
@@ -184,7 +191,7 @@ class When:
 
     def render(self, lang: Lang) -> str:
         local = self.value.astimezone(lang.tz)
-        day = babel_dates.format_date(local.date(), format="long", locale=lang.locale)
+        day = first_of_month(babel_dates.format_date(local.date(), format="long", locale=lang.locale), lang)
         time = babel_dates.format_time(local, format="short", locale=lang.locale)
         return T("{date}, {time}", date=Raw(day), time=Raw(time)).render(lang)
 

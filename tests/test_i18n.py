@@ -74,3 +74,15 @@ def test_plural_forms_follow_the_language() -> None:
     lang = Lang("en", ZoneInfo("UTC"))
     assert TN("{n} vote", "{n} votes", 1).render(lang) == "1 vote"
     assert TN("{n} vote", "{n} votes", 3).render(lang) == "3 votes"
+
+
+def test_the_first_of_the_month_is_an_ordinal_in_french() -> None:
+    from datetime import UTC, date, datetime
+
+    from bot.i18n import Day
+
+    paris = ZoneInfo("Europe/Paris")
+    assert Day(date(2024, 3, 1)).render(Lang("fr", paris)) == "1er mars 2024"
+    assert Day(date(2024, 3, 11)).render(Lang("fr", paris)) == "11 mars 2024"
+    assert Day(date(2024, 3, 1)).render(Lang("en", paris)) == "March 1, 2024"
+    assert When(datetime(2024, 2, 29, 23, 30, tzinfo=UTC)).render(Lang("fr", paris)) == "1er mars 2024 à 00:30"
