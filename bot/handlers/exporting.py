@@ -33,11 +33,12 @@ class Kind:
             return FRENCH_KINDS.get(self.name) or next((k for k, v in EXPORT_ALIASES.items() if v == self.name),
                                                        self.name)
         return self.name
-FORMAT = Choice({"json": (), "csv": (), "ics": ()}, T("json, csv or ics"))
+FORMAT = Choice({"json": (), "csv": (), "excel": (), "ics": ()}, T("json, csv, excel or ics"))
 
 
 @command("export", "exporter", help=T("the open register as a file"),
-         usage=T("/export decisions|milestones|updates|meetings|votes|members [csv|json]"),
+         usage=T("/export decisions|milestones|updates|meetings|votes|members [json|csv|excel] — excel: a CSV file for "
+                 "Excel in French, semicolon-separated"),
          params=[Param("what", Word()), Param("fmt", FORMAT, optional=True)])
 async def export_command(ctx: Context, what: str, fmt: str | None) -> None:
     name = EXPORT_ALIASES.get(fold(what), fold(what))
@@ -49,12 +50,12 @@ async def export_command(ctx: Context, what: str, fmt: str | None) -> None:
         raise UserError(T("The {kind} export comes as {formats}.", kind=Kind(name),
                           formats=Raw(", ".join(exporters[name].formats))))
     content = export(ctx.session, ctx.config, ctx.now, name, fmt)
-    filename = f"{name}-{ctx.now.date().isoformat()}.{fmt}"
+    filename = f"{name}-{ctx.now.date().isoformat()}.{'csv' if fmt == 'excel' else fmt}"
     ctx.reply(T("Here is the export of {kind}.", kind=Kind(name)),
               extras=Extras(attachment=Attachment(filename, MIME[fmt], content)))
 
 
-MIME = {"json": "application/json", "csv": "text/csv", "ics": "text/calendar"}
+MIME = {"json": "application/json", "csv": "text/csv", "excel": "text/csv", "ics": "text/calendar"}
 
 
 def target_label(session: Session, message: OutboxMessage) -> str:
