@@ -37,3 +37,4 @@ async def test_titles_follow_the_form_of_address(forum: Forum) -> None:
     assert "  • coprésidente" in out
     assert "Your titles: masculine form (/address to change it)." in out
     assert "  • co-chair" in out
+
