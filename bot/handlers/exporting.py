@@ -39,9 +39,9 @@ FORMAT = Choice({"json": (), "csv": (), "excel": (), "ics": ()}, T("json, csv, e
 @command("export", "exporter", help=T("the open register as a file"),
          usage=T("/export decisions|milestones|updates|meetings|votes|members [json|csv|excel] — excel: a CSV file for "
                  "Excel in French, semicolon-separated"),
-         params=[Param("what", Word()), Param("fmt", FORMAT, optional=True)])
-async def export_command(ctx: Context, what: str, fmt: str | None) -> None:
-    name = EXPORT_ALIASES.get(fold(what), fold(what))
+         params=[Param("what", Word(), optional=True), Param("fmt", FORMAT, optional=True)])
+async def export_command(ctx: Context, what: str | None, fmt: str | None) -> None:
+    name = EXPORT_ALIASES.get(fold(what or ""), fold(what or ""))
     if name not in exporters or name == "notifications":
         raise UserError(T("I can export: {kinds}.", kinds=Lines(
             [Kind(k) for k in sorted(exporters) if k != "notifications"], sep=", ")))
