@@ -46,3 +46,22 @@ async def test_a_commitment_without_milestones_takes_its_own_updates(forum: Foru
     ))
     assert "Niveau\u202f: 60\xa0%, substantiel (d’après ses points d’avancement)" in out
     assert "Jalons\u202f:" not in out
+
+
+async def test_evidence_is_a_link_when_it_claims_to_be_one_else_a_note(forum: Forum) -> None:
+    import json
+
+    from sqlmodel import Session
+
+    from bot.exports import export
+    out = await play(forum, SETUP + lines(
+        "[dialogue] carol: /jalon fait M1 htps//example.org",
+        "[dialogue] carol: /jalon fait M1 htp:/example.org/appel",
+        "[dialogue] carol: /jalon fait M1 https://example.org/appel",
+        "[dialogue] carol: /jalon fait M2 compte rendu approuvé en plénière",
+    ))
+    assert "«\u202fhtp:/example.org/appel\u202f» ressemble à un lien" in out
+    with Session(forum.engine) as session:
+        rows = json.loads(export(session, forum.config, forum.clock.now(), "milestones", "json"))
+    assert [(r["evidence"], r["evidence_note"]) for r in rows] == [
+        ("https://example.org/appel", None), (None, "compte rendu approuvé en plénière")]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 10:16:00.061632
+Create Date: 2026-12-02 16:49:58.838938
 """
 from collections.abc import Sequence
 
@@ -230,6 +230,7 @@ def upgrade() -> None:
     sa.Column('done_at', bot.storage.types.UTCDateTime(), nullable=True),
     sa.Column('done_by', sa.Integer(), nullable=True),
     sa.Column('evidence', sa.String(), nullable=True),
+    sa.Column('evidence_note', sa.String(), nullable=True),
     sa.Column('overdue_alerted_at', bot.storage.types.UTCDateTime(), nullable=True),
     sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['commitment_id'], ['commitment.id'], ),
