@@ -230,14 +230,14 @@ async def test_export_keys_and_overdue_as_of_export_time(forum: Forum) -> None:
     assert before[0] | {"done_at": None} == {
         "id": "M1", "commitment": "FR0112", "title": "Call", "due": "2024-02-29", "period": "février 2024",
         "period_key": "2024-02", "status": "done", "done_at": None, "done_by": before[0]["done_by"],
-        "evidence": "https://example.org/call", "overdue": False}
+        "evidence": "https://example.org/call", "evidence_note": None, "overdue": False}
     assert before[0]["done_at"].startswith("2024-01-15T08:00")
     assert (before[1]["status"], before[1]["overdue"], after[1]["overdue"]) == ("pending", False, True)
     assert updates == [{"id": 1, "commitment": "FR0112", "milestone": "M2", "author": "carol", "progress": 40,
                         "level": "limited", "text": "preparing https://example.org/prep",
                         "evidence": "https://example.org/prep", "created_at": updates[0]["created_at"]}]
     assert csv_text.splitlines()[0] == ("id,commitment,title,due,period,period_key,status,done_at,done_by,"
-                                        "evidence,overdue")
+                                        "evidence,evidence_note,overdue")
 
 
 async def test_calendar_has_pending_due_dates(forum: Forum) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 17:23:36.640107
+Create Date: 2026-12-02 18:00:21.830246
 """
 from collections.abc import Sequence
 
@@ -231,6 +231,7 @@ def upgrade() -> None:
     sa.Column('done_at', bot.storage.types.UTCDateTime(), nullable=True),
     sa.Column('done_by', sa.Integer(), nullable=True),
     sa.Column('evidence', sa.String(), nullable=True),
+    sa.Column('evidence_note', sa.String(), nullable=True),
     sa.Column('overdue_alerted_at', bot.storage.types.UTCDateTime(), nullable=True),
     sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['commitment_id'], ['commitment.id'], ),
