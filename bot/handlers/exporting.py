@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from bot.config import Config
 from bot.context import Context
 from bot.domain.people import active_roles
+from bot.domain.visibility import CHAT_AUDIENCE, visible_exports
 from bot.errors import UserError
 from bot.exports import Row, export, exporter, exporters
 from bot.i18n import Raw, T, fold
@@ -27,9 +28,9 @@ FORMAT = Choice({"json": (), "csv": (), "ics": ()}, T("json, csv or ics"))
          params=[Param("what", Word()), Param("fmt", FORMAT, optional=True)])
 async def export_command(ctx: Context, what: str, fmt: str | None) -> None:
     name = EXPORT_ALIASES.get(fold(what), fold(what))
-    if name not in exporters or name == "notifications":
-        raise UserError(T("I can export: {kinds}.", kinds=Raw(", ".join(
-            sorted(k for k in exporters if k != "notifications")))))
+    offered = visible_exports(exporters, CHAT_AUDIENCE)
+    if name not in offered:
+        raise UserError(T("I can export: {kinds}.", kinds=Raw(", ".join(offered))))
     fmt = fmt or "json"
     if fmt not in exporters[name].formats:
         raise UserError(T("The {kind} export comes as {formats}.", kind=Raw(name),
