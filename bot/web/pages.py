@@ -14,7 +14,7 @@ from bot.domain.tracking.commitments import all_commitments, progress_of
 from bot.domain.visibility import counts_visible, public_names
 from bot.domain.votes import VoteKind, VoteStatus
 from bot.domain.votes.lookups import electorate_ids, participants
-from bot.i18n import Day, Localizable, Percent, Raw, When
+from bot.i18n import TN, Day, Localizable, Percent, Raw, When
 from bot.rules.progress import local_today
 from bot.storage.tables import Decision, Proposal, Vote, WorkingGroup
 from bot.web.site import NotFound, Request, route
@@ -43,7 +43,7 @@ def decision_row(request: Request, d: Decision) -> dict[str, Any]:
     names = public_names(request.session, d.elected or [])
     outcome = say(request, OUTCOME_LABELS.get(d.outcome, Raw(d.outcome)))
     if d.elected:
-        outcome += " : " if request.lang.locale == "fr" else ": "
+        outcome += "\u202f: " if request.lang.locale == "fr" else ": "
         outcome += ", ".join(names.get(i, "?") for i in d.elected)
     return {"ref": f"D{d.id}", "url": f"/{request.lang.locale}/decisions/D{d.id}/", "title": d.title,
             "date": day(request, d.decided_at), "iso": d.decided_at.date().isoformat(), "outcome": outcome,
@@ -84,7 +84,8 @@ def commitment_row(request: Request, p: Any) -> dict[str, Any]:
             "url": f"/{request.lang.locale}/commitments/{p.commitment.code}/",
             "progress": progress, "progress_text": say(request, Percent(progress / 100)) if progress is not None
             else "", "level": say(request, LEVEL_LABELS.get(level.level)) if level and level.level else "",
-            "done": p.done, "total": len(p.milestones), "late": len(p.late)}
+            "done": p.done, "total": len(p.milestones), "late": len(p.late),
+            "late_text": say(request, TN("{n} milestone overdue", "{n} milestones overdue", len(p.late)))}
 
 
 def _filter(request: Request) -> tuple[DecisionFilter, dict[str, str]]:
