@@ -58,6 +58,13 @@ def _tally(d: Decision) -> dict[str, Any] | None:
             "electorate": d.electorate, "turnout": round(100 * (d.cast or 0) / d.electorate) if d.electorate else 0}
 
 
+def history_rows(request: Request, events: list[Any], names: dict[int, str]) -> list[dict[str, str]]:
+    """A proposal's steps, each with who took it by public name (chat says the same with mentions)."""
+    return [{"when": when(request, e.at), "iso": e.at.isoformat(),
+             "text": say(request, event_text(e, Raw(names.get(e.person_id, "—") if e.person_id else "—")))}
+            for e in events]
+
+
 @route(r"/")
 def home(request: Request) -> tuple[str, dict[str, Any]]:
     session = request.session
@@ -138,9 +145,7 @@ def decision(request: Request, number: str) -> tuple[str, dict[str, Any]]:
         if record.vote else None,
         "proposal": {"ref": f"P{record.proposal.id}", "url": f"/{lang}/proposals/P{record.proposal.id}/",
                      "title": record.proposal.title} if record.proposal else None,
-        "history": [{"when": when(request, e.at), "iso": e.at.isoformat(),
-                     "text": say(request, event_text(e, Raw(names.get(e.person_id, "—") if e.person_id else "—")))}
-                    for e in record.history]}
+        "history": history_rows(request, record.history, names)}
 
 
 @route(r"/votes/V(?P<number>[0-9]{1,9})/")
@@ -200,9 +205,7 @@ def proposal(request: Request, number: str) -> tuple[str, dict[str, Any]]:
                    "body": say(request, body_label(session, v.body, v.group_id))}
                   for v in votes_on(session, found.id or 0)],
         "decision": decision_row(request, decided) if decided else None,
-        "history": [{"when": when(request, e.at), "iso": e.at.isoformat(),
-                     "text": say(request, event_text(e, Raw(names.get(e.person_id, "—") if e.person_id else "—")))}
-                    for e in events]}
+        "history": history_rows(request, events, names)}
 
 
 @route(r"/proposals/")
