@@ -25,7 +25,8 @@ MIME = {"json": "application/json; charset=utf-8", "csv": "text/csv; charset=utf
 
 def public_files() -> list[tuple[str, str]]:
     """(export name, format) of every public file, in a stable order."""
-    return [(name, fmt) for name in visible_exports(exporters, Audience.PUBLIC) for fmt in exporters[name].formats]
+    return [(name, fmt) for name in visible_exports(exporters, Audience.PUBLIC) for fmt in exporters[name].formats
+            if fmt in MIME]  # the open formats (chat's `excel` is a CSV variant for one spreadsheet)
 
 
 @file_route(r"/data/(?P<name>[a-z_]{1,40})\.(?P<fmt>json|csv|ics)")

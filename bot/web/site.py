@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.config import SUPPORTED_LANGUAGES, Config
 from bot.i18n import Lang
-from bot.web.words import words
+from bot.web.words import LANGUAGE_NAMES, words
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -157,7 +157,7 @@ class Site:
         other = request.other()
         html = self.templates.get_template(template).render(
             w=words(request.lang), lang=locale, other=other, other_url=f"/{other}{here}" if here else f"/{other}/",
-            other_words=words(self.lang(other)), here=here, **context)
+            other_words=words(self.lang(other)), names=LANGUAGE_NAMES, here=here, **context)
         return Page(status, HTML, html.encode())
 
     def _static(self, path: str) -> Page:

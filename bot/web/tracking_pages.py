@@ -14,7 +14,7 @@ from bot.domain.people import current_mandates, group_slug
 from bot.domain.tracking.commitments import all_commitments, find_commitment, progress_of
 from bot.domain.visibility import public_names
 from bot.exports import exporters
-from bot.i18n import Day, Raw
+from bot.i18n import Day
 from bot.rules.progress import is_late, local_today
 from bot.storage.tables import Meeting, Milestone, StatusUpdate
 from bot.web.pages import PAGE_SIZE, commitment_row, day, meeting_row, say, when
@@ -120,13 +120,13 @@ def meeting(request: Request, number: str) -> tuple[str, dict[str, Any]]:
 
 @route(r"/members/")
 def members(request: Request) -> tuple[str, dict[str, Any]]:
-    from bot.wording.people import ROLE_LABELS
+    from bot.wording.people import role_label
 
     sections: dict[tuple[int, str], dict[str, Any]] = {}
     for role, person in current_mandates(request.session, request.now):
         slug = group_slug(request.session, role.group_id) or ""
         key = (ROLE_ORDER.index(role.role) if role.role in ROLE_ORDER else 99, slug)
-        label = say(request, ROLE_LABELS.get(role.role, Raw(role.role)))
+        label = say(request, role_label(role.role))
         section = sections.setdefault(key, {"title": f"{label} — {slug}" if slug else label, "rows": []})
         section["rows"].append({"name": person.display_name, "since": day(request, role.since),
                                 "until": day(request, role.until)})

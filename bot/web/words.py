@@ -19,8 +19,6 @@ WORDS: dict[str, Localizable] = {
     "compliance": T("Compliance"),
     "data": T("Open data"),
     "language": T("Language"),
-    # Translators: the name of the OTHER language, in that language (the English site links to « Français »).
-    "other_language": T("Français"),
     "next_meetings": T("Next meetings"),
     "latest_decisions": T("Latest decisions"),
     "progress": T("Commitments' progress"),
@@ -112,6 +110,10 @@ WORDS: dict[str, Localizable] = {
     "planned": T("planned"),
     "open": T("open"),
 }
+
+
+# Each language by its own name (the language switch): not translated.
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 
 def words(lang: Lang) -> dict[str, str]:
