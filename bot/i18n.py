@@ -8,7 +8,6 @@ one cached `Translations` per locale, so two people can be answered in two langu
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +23,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from bot.config import SUPPORTED_LANGUAGES
+from bot.rules.text import fold  # noqa: F401  (re-exported: bot.i18n.fold is how wording compares keywords)
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -204,9 +204,3 @@ class Percent:
 
     def render(self, lang: Lang) -> str:
         return babel_numbers.format_percent(self.value, locale=lang.locale)
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: how keywords are compared (réunion = reunion = RÉUNION)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

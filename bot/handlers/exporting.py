@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from bot.config import Config
 from bot.context import Context
 from bot.domain.people import active_roles
+from bot.domain.visibility import CHAT_AUDIENCE, visible_exports
 from bot.errors import UserError
 from bot.exports import Row, export, exporter, exporters
 from bot.i18n import Lang, Lines, Raw, T, fold
@@ -42,9 +43,9 @@ FORMAT = Choice({"json": (), "csv": (), "excel": (), "ics": ()}, T("json, csv, e
          params=[Param("what", Word(), optional=True), Param("fmt", FORMAT, optional=True)])
 async def export_command(ctx: Context, what: str | None, fmt: str | None) -> None:
     name = EXPORT_ALIASES.get(fold(what or ""), fold(what or ""))
-    if name not in exporters or name == "notifications":
-        raise UserError(T("I can export: {kinds}.", kinds=Lines(
-            [Kind(k) for k in sorted(exporters) if k != "notifications"], sep=", ")))
+    offered = visible_exports(exporters, CHAT_AUDIENCE)
+    if name not in offered:
+        raise UserError(T("I can export: {kinds}.", kinds=Lines([Kind(k) for k in offered], sep=", ")))
     fmt = fmt or "json"
     if fmt not in exporters[name].formats:
         raise UserError(T("The {kind} export comes as {formats}.", kind=Kind(name),

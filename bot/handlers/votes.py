@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.context import Context
 from bot.domain.people import group_slug
 from bot.domain.proposals import ProposalStatus
+from bot.domain.visibility import counts_visible
 from bot.domain.votes import VoteKind, VoteStatus, ballots, lookups
 from bot.domain.votes.ballots import NotInElectorate, VoteClosed
 from bot.domain.votes.closing import close_vote
@@ -231,7 +232,7 @@ async def vote_close(ctx: Context, number: int) -> None:
 def _open_status(ctx: Context, vote: Vote, electorate: int, cast: int) -> list[Localizable | None]:
     parts: list[Localizable | None] = [T("Open until {when}; {turnout}.", when=When(vote.closes_at),
                                          turnout=turnout_text(cast, electorate))]
-    if vote.kind == VoteKind.MOTION and not vote.secret:
+    if vote.kind == VoteKind.MOTION and counts_visible(vote):
         counts = ballots.running_counts(ctx.session, vote)
         parts.append(T("So far: yes {yes} · no {no} · abstentions {abstain}.", **counts))
     elif vote.secret:
@@ -342,7 +343,7 @@ def _export_row(session: Session, vote: Vote) -> Row:
     cast = len(lookups.participants(session, vote.id))
     result: dict[str, Any] = vote.result or {}
     counts: dict[str, Any] = {}
-    if vote.kind == VoteKind.MOTION and (vote.status != VoteStatus.OPEN or not vote.secret):
+    if vote.kind == VoteKind.MOTION and counts_visible(vote):
         counts = result if vote.status != VoteStatus.OPEN else ballots.running_counts(session, vote)
     return {
         "id": f"V{vote.id}", "kind": vote.kind, "title": vote.title,
