@@ -85,7 +85,7 @@ def meeting_row(request: Request, m: Any) -> dict[str, Any]:
 def commitment_row(request: Request, p: Any) -> dict[str, Any]:
     from bot.wording.tracking import LEVEL_LABELS
 
-    level = p.level
+    level = p.figure  # the commitment's progress as /status gives it (docs/progress.md)
     progress = level.progress if level and level.progress is not None else None
     return {"code": p.commitment.code, "title": p.commitment.title, "group": p.group_slug or "",
             "url": f"/{request.lang.locale}/commitments/{p.commitment.code}/",

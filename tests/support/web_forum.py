@@ -17,8 +17,9 @@ PRIVATE_TEXT = "my private motivation zq7"
 SCRIPT = start() + committee() + commitment_with_milestones([("2024-01-10", "Appel à candidatures"),
                                                            ("H2 2024", "Deuxième plénière")]) + lines(
     "[dialogue] alice: /role @carol member dialogue",
-    "[dialogue] carol: /update FR0112 20% limited draft written https://example.org/draft",
-    "[dialogue] carol: /update FR0112 40% limited javascript:alert(1)",
+    "[dialogue] carol: /update M1 20% limited draft written https://example.org/draft",
+    "[dialogue] carol: /update M2 40% limited plenary being prepared",
+    "[dialogue] carol: /update M1 40% limited javascript:alert(1)",
     f"[dm] kim: /apply {PRIVATE_TEXT}",
 ) + propose("Publish the minutes within two weeks <script>alert(1)</script>") + lines(
     "[committee] bob: /vote open P1 closes=3d",
