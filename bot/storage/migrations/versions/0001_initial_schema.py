@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 18:00:21.830246
+Create Date: 2026-12-02 18:10:06.038405
 """
 from collections.abc import Sequence
 
