@@ -35,7 +35,7 @@ async def export_command(ctx: Context, what: str, fmt: str | None) -> None:
         raise UserError(T("The {kind} export comes as {formats}.", kind=Raw(name),
                           formats=Raw(", ".join(exporters[name].formats))))
     content = export(ctx.session, ctx.config, ctx.now, name, fmt)
-    filename = f"{name}-{ctx.now.date().isoformat()}.{fmt}"
+    filename = f"{name}-{ctx.now.astimezone(ctx.config.tz).date().isoformat()}.{fmt}"
     ctx.reply(T("Here is the export of {kind}.", kind=Raw(name)),
               extras=Extras(attachment=Attachment(filename, MIME[fmt], content)))
 
