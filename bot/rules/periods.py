@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Literal, TypeVar
+from datetime import date
+from typing import Literal
 
-from bot.rules.calendar import add_months, days_in_month, last_day_of_month
+from bot.rules.calendar import days_in_month, last_day_of_month
+from bot.rules.dates.durations import DurationError, Term, parse_duration, parse_term
+from bot.rules.dates.words import MONTH_NAMES, ORDINALS, normalize
 
-Kind = Literal["day", "month", "quarter", "half", "year"]
-D = TypeVar("D", bound=date)
+Kind = Literal["day", "month", "quarter", "half", "year"]  # the calendar's periods
+SpanKind = Literal["range", "ongoing"]  # a plan's wordings: from one period to another, no due date
+__all__ = ["DurationError", "Period", "PeriodError", "Term", "parse_duration", "parse_period", "parse_term"]
 
 MIN_YEAR = 1900
 MAX_YEAR = 2200
+ONGOING = "ongoing"
 
 ACCEPTED_FORMS_EXAMPLES: tuple[str, ...] = (
     "2024-02-15",
@@ -37,14 +40,6 @@ class PeriodError(ValueError):
         self.code = code
 
 
-class DurationError(ValueError):
-    """A duration or term that could not be understood; `code` is machine-usable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 # --------------------------------------------------------------------------- Period
 
 
@@ -56,7 +51,7 @@ class Period:
     `text` is what the person wrote and is ignored by equality.
     """
 
-    kind: Kind
+    kind: Kind | SpanKind
     year: int
     index: int
     start: date
@@ -64,6 +59,7 @@ class Period:
     month: int | None = None
     day: int | None = None
     text: str = field(default="", compare=False)
+    span: str = ""  # a range's key, `2025-09/2026-06`
 
     @property
     def due(self) -> date:
@@ -84,6 +80,10 @@ class Period:
             return f"{self.year:04d}-Q{self.index}"
         if self.kind == "half":
             return f"{self.year:04d}-H{self.index}"
+        if self.kind == "range":
+            return self.span
+        if self.kind == "ongoing":
+            return ONGOING
         return f"{self.year:04d}"
 
     @classmethod
@@ -132,6 +132,18 @@ class Period:
         )
 
     @classmethod
+    def of_range(cls, first: Period, last: Period, text: str = "") -> Period:
+        """From the start of `first` to the end of `last` (due at its end); its key is `first/last` (ISO 8601)."""
+        if last.end < first.start:
+            raise PeriodError("backwards", f"{last.key()} is before {first.key()}")
+        return cls("range", last.year, 0, first.start, last.end, text=text, span=f"{first.key()}/{last.key()}")
+
+    @classmethod
+    def ongoing(cls, text: str = "") -> Period:
+        """No due date: a milestone kept up all along (`en continu`, `ongoing`), never overdue."""
+        return cls("ongoing", MAX_YEAR, 0, date.min, date.max, text=text)
+
+    @classmethod
     def of_year(cls, year: int, text: str = "") -> Period:
         """A calendar year."""
         _check_year(year)
@@ -150,41 +162,6 @@ def _check_month(month: int) -> None:
         raise PeriodError("bad_month", f"month must be 1 to 12, got {month}")
 
 
-# Month names without accents, lower case; English and French with usual abbreviations.
-_MONTH_NAMES: dict[str, int] = {}
-for _number, _names in enumerate(
-    (
-        "january jan janvier janv",
-        "february feb febr fevrier fevr fev",
-        "march mar mars",
-        "april apr avril avr",
-        "may mai",
-        "june jun juin",
-        "july jul juillet juil",
-        "august aug aout",
-        "september sep sept septembre",
-        "october oct octobre",
-        "november nov novembre",
-        "december dec decembre",
-    ),
-    start=1,
-):
-    for _name in _names.split():
-        _MONTH_NAMES[_name] = _number
-
-_ORDINALS: dict[str, int] = {}
-for _number, _names in enumerate(
-    (
-        "1 1er 1re 1ere 1st first premier premiere",
-        "2 2e 2eme 2nd second seconde deuxieme",
-        "3 3e 3eme 3rd third troisieme",
-        "4 4e 4eme 4th fourth quatrieme",
-    ),
-    start=1,
-):
-    for _name in _names.split():
-        _ORDINALS[_name] = _number
-
 _PERIOD_WORDS: dict[str, Kind] = {
     "quarter": "quarter",
     "trimestre": "quarter",
@@ -197,28 +174,20 @@ _RE_YEAR = re.compile(r"(\d{4})")
 _RE_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _RE_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _RE_MONTH_SLASH = re.compile(r"(\d{1,2})/(\d{4})")
+_RE_DAY_SLASH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _RE_LETTER_FIRST = re.compile(rf"([qths]) ?(\d+){_SEP}(\d{{4}})")
 _RE_YEAR_FIRST = re.compile(rf"(\d{{4}}){_SEP}([qths]) ?(\d+)")
 _RE_NAMED_MONTH = re.compile(r"([a-z]+) ?(\d{4})")
-_RE_DAY_NAMED = re.compile(r"(\d{1,2})(?:er|st|nd|rd|th)? ([a-z]+) (\d{4})")
+_RE_DAY_NAMED = re.compile(r"(\d{1,2})(?:er|re|st|nd|rd|th)? ([a-z]+) (\d{4})")
 _RE_NAMED_DAY = re.compile(r"([a-z]+) (\d{1,2})(?:st|nd|rd|th)? (\d{4})")
 _RE_ORDINAL = re.compile(
     r"([a-z0-9]+) (quarter|trimestre|half|semestre) (?:(?:of|de|d) )?(\d{4})"
 )
 
 
-def _normalize(text: str) -> str:
-    """Lower case, no accents, dots and commas as spaces, single spaces, tight hyphens."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    plain = re.sub(r"[.,]", " ", plain)
-    plain = re.sub(r"\s+", " ", plain).strip()
-    return re.sub(r" ?- ?", "-", plain)
-
-
 def _month_number(name: str) -> int:
     try:
-        return _MONTH_NAMES[name]
+        return MONTH_NAMES[name]
     except KeyError:
         raise PeriodError("unknown_month", f"unknown month name {name!r}") from None
 
@@ -236,14 +205,16 @@ def _parse_normalized(s: str, text: str) -> Period:
         return Period.of_day(int(m[1]), int(m[2]), int(m[3]), text)
     if m := _RE_MONTH.fullmatch(s):
         return Period.of_month(int(m[1]), int(m[2]), text)
+    if m := _RE_DAY_SLASH.fullmatch(s):
+        return Period.of_day(int(m[3]), int(m[2]), int(m[1]), text)
     if m := _RE_MONTH_SLASH.fullmatch(s):
         return Period.of_month(int(m[2]), int(m[1]), text)
     if m := _RE_LETTER_FIRST.fullmatch(s):
         return _letter_period(m[1], int(m[2]), int(m[3]), text)
     if m := _RE_YEAR_FIRST.fullmatch(s):
         return _letter_period(m[2], int(m[3]), int(m[1]), text)
-    if (m := _RE_ORDINAL.fullmatch(s)) and m[1] in _ORDINALS:
-        index, year = _ORDINALS[m[1]], int(m[3])
+    if (m := _RE_ORDINAL.fullmatch(s)) and m[1] in ORDINALS:
+        index, year = ORDINALS[m[1]], int(m[3])
         if _PERIOD_WORDS[m[2]] == "quarter":
             return Period.of_quarter(year, index, text)
         return Period.of_half(year, index, text)
@@ -262,82 +233,6 @@ def parse_period(text: str) -> Period:
     stripped = text.strip()
     if not stripped:
         raise PeriodError("empty", "no period given")
-    return _parse_normalized(_normalize(stripped), stripped)
+    from bot.rules.dates.plans import parse_wording  # the wordings around the base forms, built on them
 
-
-# --------------------------------------------------------------------------- durations
-
-_DURATION_UNITS: dict[str, timedelta] = {}
-for _unit, _names in (
-    (timedelta(minutes=1), "m min mins mn minute minutes"),
-    (timedelta(hours=1), "h hr hrs hour hours heure heures"),
-    (timedelta(days=1), "d j day days jour jours"),
-    (timedelta(weeks=1), "w s wk week weeks sem semaine semaines"),
-):
-    for _name in _names.split():
-        _DURATION_UNITS[_name] = _unit
-
-_TERM_UNITS: dict[str, int] = {}
-for _months, _names in (
-    (12, "y yr yrs year years a an ans annee annees"),
-    (1, "mo mos month months mois"),
-):
-    for _name in _names.split():
-        _TERM_UNITS[_name] = _months
-
-_RE_AMOUNTS = re.compile(r"(\d+) ?([a-z]+)")
-
-
-def _amounts(text: str) -> list[tuple[int, str]]:
-    """Split "1h 30m" / "1 an 6 mois" into [(1, "h"), (30, "m")]; raise if anything is left."""
-    s = _normalize(text)
-    if not s:
-        raise DurationError("empty", "nothing given")
-    compact = s.replace(" et ", " ").replace(" and ", " ")
-    parts = _RE_AMOUNTS.findall(compact)
-    if not parts or _RE_AMOUNTS.sub("", compact).strip():
-        raise DurationError("unknown_form", f"not understood: {text.strip()!r}")
-    return [(int(n), unit) for n, unit in parts]
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse "30m", "48h", "7d"/"7j", "2w"/"2s" (semaines), "1h 30m"; must be positive."""
-    total = timedelta()
-    for amount, unit in _amounts(text):
-        if unit not in _DURATION_UNITS:
-            raise DurationError("unknown_unit", f"unknown duration unit {unit!r}")
-        total += amount * _DURATION_UNITS[unit]
-    if total <= timedelta():
-        raise DurationError("not_positive", "duration must be more than zero")
-    return total
-
-
-@dataclass(frozen=True)
-class Term:
-    """A term of office in whole years and months (normalised: months < 12)."""
-
-    years: int
-    months: int = 0
-
-    @property
-    def total_months(self) -> int:
-        """The whole term in months."""
-        return self.years * 12 + self.months
-
-    def add_to(self, d: D) -> D:
-        """d shifted by the term, month-end safe (2024-01-31 + 1 month = 2024-02-29)."""
-        return add_months(d, self.total_months)
-
-
-def parse_term(text: str) -> Term:
-    """Parse "2y", "2a", "2 ans", "24mo", "18 mois", "1 an 6 mois"; "m" is refused as ambiguous."""
-    months = 0
-    for amount, unit in _amounts(text):
-        if unit in ("m", "min", "mn"):
-            raise DurationError("ambiguous_unit", "write 'mo' or 'mois' for months")
-        if unit not in _TERM_UNITS:
-            raise DurationError("unknown_unit", f"unknown term unit {unit!r}")
-        months += amount * _TERM_UNITS[unit]
-    if months <= 0:
-        raise DurationError("not_positive", "term must be more than zero")
-    return Term(*divmod(months, 12))
+    return parse_wording(normalize(stripped), stripped, _parse_normalized)
