@@ -77,7 +77,7 @@ async def test_every_period_form_through_the_command(forum: Forum, lang: str, ty
 async def test_bad_period_lists_the_accepted_forms(forum: Forum, lang: str) -> None:
     out = await play(forum, SETUP + f"[dm] alice: /lang {lang}\n[dm] alice: /milestone add FR0112 Q5 2024 x\n")
     reply = bot_lines(out)[-1]
-    assert ("« Q5 2024 »" if lang == "fr" else "“Q5 2024”") in reply
+    assert ("«\u202fQ5 2024\u202f»" if lang == "fr" else "“Q5 2024”") in reply
     assert "2024-02-15, 2024-02, February 2024, février 2024, Q3 2024, T3 2024, H1 2024, S1 2024, 2025" in reply
     assert ("Formes acceptées" if lang == "fr" else "Accepted forms") in reply
     assert _milestones(forum) == []

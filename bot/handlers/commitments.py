@@ -15,7 +15,7 @@ from bot.domain.tracking.commitments import (
 from bot.domain.tracking.importing import PlanImportError, import_commitments, read_plan
 from bot.errors import UserError
 from bot.handlers.tracking import CommitmentCode, commitment_by_code, refusals
-from bot.i18n import Lines, Localizable, Raw, T
+from bot.i18n import TN, Lines, Localizable, Raw, T
 from bot.parsing import Opt, Param, Slug, Text
 from bot.registry import STAFF, command, registry
 from bot.rules.progress import days_late, local_today
@@ -55,7 +55,8 @@ def _overview_line(p: CommitmentProgress) -> Localizable:
         Raw(f"• {c.code} — {c.title}"),
         Raw(f" ({p.group_slug})") if p.group_slug else None,
         Lines([Raw(" — "), progress_text(level.progress, level.level)], sep="") if level else None,
-        Raw(" — "), T("{done}/{total} milestones done", done=Raw(str(p.done)), total=Raw(str(len(p.milestones)))),
+        Raw(" — "), TN("{done}/{n} milestone done", "{done}/{n} milestones done", len(p.milestones),
+                             done=Raw(str(p.done))),
         Lines([Raw(" — ⚠️ "), T("late: {refs}", refs=Raw(", ".join(f"M{m.id}" for m in late)))], sep="")
         if late else None,
     ], sep="")

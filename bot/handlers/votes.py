@@ -36,7 +36,7 @@ from bot.handlers.vote_options import (
     resolve_body,
 )
 from bot.handlers.whoami import whoami_sections
-from bot.i18n import Lines, Localizable, Raw, T, When
+from bot.i18n import TN, Lines, Localizable, Raw, T, When
 from bot.parsing import Choice, Opt, Param, Ref, Text, Users
 from bot.registry import CHAIRS, command
 from bot.storage.tables import Person, Vote
@@ -88,8 +88,9 @@ async def vote_open(ctx: Context, number: int, body: str | None, closes: timedel
                 T("Your proposal {ref} is put to the vote {vote} by {body}; it closes {when}.", ref=pid(number),
                   vote=vid(vote.id), body=body_label(ctx.session, vote.body, vote.group_id),
                   when=When(vote.closes_at)))
-    ctx.reply(T("Vote {ref} is open on {proposal}: {n} people may vote until {when}.", ref=vid(vote.id),
-                proposal=pid(number), n=opened.electorate, when=When(vote.closes_at)))
+    ctx.reply(TN("Vote {ref} is open on {proposal}: {n} person may vote until {when}.",
+                 "Vote {ref} is open on {proposal}: {n} people may vote until {when}.", opened.electorate,
+                 ref=vid(vote.id), proposal=pid(number), when=When(vote.closes_at)))
 
 
 # --------------------------------------------------------------------------- casting
@@ -138,8 +139,9 @@ def _parse_election(ctx: Context, vote: Vote, text: str) -> list[int]:
     except ballots.NamedTwice as refused:
         raise UserError(T("You named {who} twice.", who=who(ctx.session, refused.person_id))) from None
     except ballots.TooManyApprovals as refused:
-        raise UserError(T("You may approve at most {seats} candidates in {ref}.", seats=refused.seats,
-                          ref=vid(vote.id))) from None
+        raise UserError(TN("You may approve at most {n} candidate in {ref}.",
+                           "You may approve at most {n} candidates in {ref}.", refused.seats,
+                           ref=vid(vote.id))) from None
 
 
 def _deadline_line(vote: Vote) -> T:

@@ -70,7 +70,7 @@ class Duration(Kind):
 class Day(Kind):
     """A day: `2024-03-01`, `31/12/2025`, `31 décembre 2025`, `1er mars`, `fin 2024`, `2025-12`, `demain`…"""
 
-    expected = T("a date like 2024-03-01, 31/12/2025 or 31 décembre 2025")
+    expected = T("a date like 2024-03-01, 31/12/2025 or December 31, 2025")
 
     def convert(self, text: str) -> date:
         spec = parse_day(text)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeVar
 
+from bot.rules import RuleError
 from bot.rules.calendar import days_in_month, last_day_of_month
 from bot.rules.dates.durations import DurationError, Term, parse_duration, parse_term
-from bot.rules.dates.words import MONTH_NAMES, ORDINALS, normalize
+from bot.rules.dates.words import normalize
 
 Kind = Literal["day", "month", "quarter", "half", "year"]  # the calendar's periods
 SpanKind = Literal["range", "ongoing"]  # a plan's wordings: from one period to another, no due date
 __all__ = ["DurationError", "Period", "PeriodError", "Term", "parse_duration", "parse_period", "parse_term"]
+V = TypeVar("V")
 
 MIN_YEAR = 1900
 MAX_YEAR = 2200
@@ -32,12 +35,8 @@ ACCEPTED_FORMS_EXAMPLES: tuple[str, ...] = (
 )
 
 
-class PeriodError(ValueError):
+class PeriodError(RuleError):
     """A period that could not be understood; `code` is machine-usable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 # --------------------------------------------------------------------------- Period
@@ -87,6 +86,18 @@ class Period:
         return f"{self.year:04d}"
 
     @classmethod
+    def of_range(cls, first: Period, last: Period, text: str = "") -> Period:
+        """From the start of `first` to the end of `last` (due at its end); its key is `first/last` (ISO 8601)."""
+        if last.end < first.start:
+            raise PeriodError("backwards", f"{last.key()} is before {first.key()}")
+        return cls("range", last.year, 0, first.start, last.end, text=text, span=f"{first.key()}/{last.key()}")
+
+    @classmethod
+    def ongoing(cls, text: str = "") -> Period:
+        """No due date: a milestone kept up all along (`en continu`, `ongoing`), never overdue."""
+        return cls("ongoing", MAX_YEAR, 0, date.min, date.max, text=text)
+
+    @classmethod
     def of_day(cls, year: int, month: int, day: int, text: str = "") -> Period:
         """A single day; validates the date."""
         _check_year(year)
@@ -107,47 +118,35 @@ class Period:
     @classmethod
     def of_quarter(cls, year: int, quarter: int, text: str = "") -> Period:
         """A calendar quarter (Q1 ends 03-31 ... Q4 ends 12-31)."""
-        _check_year(year)
-        if not 1 <= quarter <= 4:
-            raise PeriodError("bad_quarter", f"quarter must be 1 to 4, got {quarter}")
-        start = date(year, 3 * quarter - 2, 1)
-        return cls(
-            "quarter",
-            year,
-            quarter,
-            start,
-            last_day_of_month(year, 3 * quarter),
-            text=text,
-        )
+        return cls._part_of_year("quarter", year, quarter, text)
 
     @classmethod
     def of_half(cls, year: int, half: int, text: str = "") -> Period:
         """A calendar half-year (H1 ends 06-30, H2 ends 12-31)."""
+        return cls._part_of_year("half", year, half, text)
+
+    @classmethod
+    def _part_of_year(cls, kind: Literal["quarter", "half"], year: int, index: int, text: str) -> Period:
+        """The `index`-th quarter or half of `year`, both checked."""
         _check_year(year)
-        if not 1 <= half <= 2:
-            raise PeriodError("bad_half", f"half-year must be 1 or 2, got {half}")
-        start = date(year, 6 * half - 5, 1)
-        return cls(
-            "half", year, half, start, last_day_of_month(year, 6 * half), text=text
-        )
-
-    @classmethod
-    def of_range(cls, first: Period, last: Period, text: str = "") -> Period:
-        """From the start of `first` to the end of `last` (due at its end); its key is `first/last` (ISO 8601)."""
-        if last.end < first.start:
-            raise PeriodError("backwards", f"{last.key()} is before {first.key()}")
-        return cls("range", last.year, 0, first.start, last.end, text=text, span=f"{first.key()}/{last.key()}")
-
-    @classmethod
-    def ongoing(cls, text: str = "") -> Period:
-        """No due date: a milestone kept up all along (`en continu`, `ongoing`), never overdue."""
-        return cls("ongoing", MAX_YEAR, 0, date.min, date.max, text=text)
+        months, code, allowed = _PARTS[kind]
+        if not 1 <= index <= 12 // months:
+            raise PeriodError(code, f"{allowed}, got {index}")
+        start = date(year, months * (index - 1) + 1, 1)
+        return cls(kind, year, index, start, last_day_of_month(year, months * index), text=text)
 
     @classmethod
     def of_year(cls, year: int, text: str = "") -> Period:
         """A calendar year."""
         _check_year(year)
         return cls("year", year, 1, date(year, 1, 1), date(year, 12, 31), text=text)
+
+
+# A part of a year: its months, the error code and the range when the index is out of it.
+_PARTS: dict[str, tuple[int, str, str]] = {
+    "quarter": (3, "bad_quarter", "quarter must be 1 to 4"),
+    "half": (6, "bad_half", "half-year must be 1 or 2"),
+}
 
 
 def _check_year(year: int) -> None:
@@ -161,6 +160,43 @@ def _check_month(month: int) -> None:
     if not 1 <= month <= 12:
         raise PeriodError("bad_month", f"month must be 1 to 12, got {month}")
 
+
+# Month names without accents, lower case; English and French with usual abbreviations.
+def _by_word(rows: Iterable[tuple[V, str]]) -> dict[str, V]:
+    """Each word of a row's words → the row's value."""
+    return {word: value for value, words in rows for word in words.split()}
+
+
+def _numbered_words(rows: tuple[str, ...]) -> dict[str, int]:
+    """Each word of row n (from 1) → n."""
+    return _by_word(enumerate(rows, start=1))
+
+
+_MONTH_NAMES: dict[str, int] = _numbered_words(
+    (
+        "january jan janvier janv",
+        "february feb febr fevrier fevr fev",
+        "march mar mars",
+        "april apr avril avr",
+        "may mai",
+        "june jun juin",
+        "july jul juillet juil",
+        "august aug aout",
+        "september sep sept septembre",
+        "october oct octobre",
+        "november nov novembre",
+        "december dec decembre",
+    )
+)
+
+_ORDINALS: dict[str, int] = _numbered_words(
+    (
+        "1 1er 1re 1ere 1st first premier premiere",
+        "2 2e 2eme 2nd second seconde deuxieme",
+        "3 3e 3eme 3rd third troisieme",
+        "4 4e 4eme 4th fourth quatrieme",
+    )
+)
 
 _PERIOD_WORDS: dict[str, Kind] = {
     "quarter": "quarter",
@@ -187,7 +223,7 @@ _RE_ORDINAL = re.compile(
 
 def _month_number(name: str) -> int:
     try:
-        return MONTH_NAMES[name]
+        return _MONTH_NAMES[name]
     except KeyError:
         raise PeriodError("unknown_month", f"unknown month name {name!r}") from None
 
@@ -213,8 +249,8 @@ def _parse_normalized(s: str, text: str) -> Period:
         return _letter_period(m[1], int(m[2]), int(m[3]), text)
     if m := _RE_YEAR_FIRST.fullmatch(s):
         return _letter_period(m[2], int(m[3]), int(m[1]), text)
-    if (m := _RE_ORDINAL.fullmatch(s)) and m[1] in ORDINALS:
-        index, year = ORDINALS[m[1]], int(m[3])
+    if (m := _RE_ORDINAL.fullmatch(s)) and m[1] in _ORDINALS:
+        index, year = _ORDINALS[m[1]], int(m[3])
         if _PERIOD_WORDS[m[2]] == "quarter":
             return Period.of_quarter(year, index, text)
         return Period.of_half(year, index, text)

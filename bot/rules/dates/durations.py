@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TypeVar
 
+from bot.rules import RuleError
 from bot.rules.calendar import add_months
 from bot.rules.dates.words import normalize
 
@@ -18,12 +19,8 @@ D = TypeVar("D", bound=date)
 AMBIGUOUS = "m"
 
 
-class DurationError(ValueError):
+class DurationError(RuleError):
     """A duration or term that could not be understood; `code` is machine-usable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 _DURATION_UNITS: dict[str, timedelta] = {}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 10:16:00.061632
+Create Date: 2026-12-02 17:23:36.640107
 """
 from collections.abc import Sequence
 
@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('display_name', sa.String(), nullable=False),
     sa.Column('locale', sa.String(), nullable=True),
     sa.Column('locale_hint', sa.String(), nullable=True),
+    sa.Column('address', sa.String(), server_default='neutral', nullable=False),
     sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
