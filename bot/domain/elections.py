@@ -66,7 +66,7 @@ def close_election(uow: UnitOfWork, vote: Vote, electorate: int, choices: list[s
     result = approval_result(ballots, candidates, vote.seats or 1)
     quorum = fraction_text(vote.quorum)
     cast = len(ballots)
-    met = quorum_met(cast, electorate, quorum)
+    met = cast > 0 and quorum_met(cast, electorate, quorum)  # no ballot: nobody is elected, whatever the quorum
     elected = [int(c) for c in result.elected] if met else []
     tied = [int(c) for c in result.tied_for_last] if met else []
     outcome = Outcome.NO_QUORUM if not met else (Outcome.TIE if tied else Outcome.ELECTED)

@@ -217,11 +217,15 @@ def election_result(session: Session, closed: ElectionClosed) -> Lines:
     parts: list[Localizable | None] = [T("Election {ref} is closed: {title}", ref=vid(vote.id),
                                          title=Raw(vote.title))]
     if closed.decision is not None and closed.decision.outcome == Outcome.NO_QUORUM:
-        parts.append(T("No quorum: {cast} of {electorate} took part; {needed} were needed. Nobody is elected.",
+        parts.append(T("No quorum: nobody took part. Nobody is elected.") if not cast else
+                     T("No quorum: {cast} of {electorate} took part; {needed} were needed. Nobody is elected.",
                        cast=cast, electorate=electorate, needed=Percent(float(closed.quorum or 0))))
     else:
         if closed.elected:
             parts.append(elected_line(session, closed.elected, closed.until))
+        if closed.result.vacant:
+            parts.append(TN("{n} seat stays vacant: no other candidate was approved.",
+                            "{n} seats stay vacant: no other candidate was approved.", closed.result.vacant))
         if closed.tied:
             parts.append(TN("Tie for the last seat: {names} have as many approvals; {n} seat is left to the "
                             "co-chairs, who decide with /election resolve {ref} @name.",
