@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlmodel import Session, col, select
 
 from bot.app import Forum
-from bot.storage.tables import Decision, Role, Vote
+from bot.domain.votes import Outcome, VoteStatus
+from bot.exports import export
+from bot.storage.tables import Account, Decision, Role, Vote
 from tests.support.forum_setup import lines, roles, room, start
 from tests.transcript import play
 
@@ -57,3 +61,36 @@ async def test_zero_approvals_elect_nobody_and_are_no_tie(forum: Forum) -> None:
     [decision] = decisions(forum)
     assert decision.outcome == "elected" and decision.tie is False and len(decision.elected or []) == 1
     assert len(committee_holders(forum)) == 1
+
+
+async def test_a_tie_settled_by_the_cochairs_is_recorded_and_exported(forum: Forum) -> None:
+    out = await play(forum, SETUP + lines(
+        "[plenary] bob: /election open Committee seats=1 candidates=@carol,@dave closes=1d public",
+        "[plenary] carol: /vote V1 @carol", "[plenary] dave: /vote V1 @dave", "@advance 1d",
+        "[plenary] bob: /election resolve V1 @dave", "[plenary] bob: /decisions"))
+    assert "elected: @dave (tie settled by @bob)" in out
+    [decision] = decisions(forum)
+    with Session(forum.engine) as session:
+        bob = session.exec(select(Account).where(Account.handle == "bob")).one()
+        assert (decision.outcome, decision.tie, decision.settled_by) == ("elected", True, bob.person_id)
+        assert decision.settled_at == forum.clock.now()
+        [row] = json.loads(export(session, forum.config, forum.clock.now(), "decisions", "json"))
+        [vote_row] = json.loads(export(session, forum.config, forum.clock.now(), "votes", "json"))
+    assert (row["outcome"], row["tie"], row["settled_by"]) == ("elected", True, "bob")
+    assert (vote_row["status"], vote_row["outcome"], vote_row["tie"], vote_row["settled_by"]) == (
+        "closed", "elected", True, "bob")
+
+
+async def test_statuses_and_outcomes_use_one_vocabulary(forum: Forum) -> None:
+    await play(forum, SETUP + lines(
+        "[plenary] carol: /propose Publish the minutes", "[plenary] bob: /vote open P1 closes=1d",
+        "[plenary] carol: /vote V1 yes", "[plenary] dave: /vote V1 no",
+        "[plenary] bob: /election open Committee seats=1 candidates=@carol,@dave closes=2d public",
+        "[plenary] carol: /vote V2 @carol", "[plenary] dave: /vote V2 @dave", "@advance 2d"))
+    with Session(forum.engine) as session:
+        votes = session.exec(select(Vote)).all()
+        assert {v.status for v in votes} <= set(VoteStatus)
+        assert {(v.result or {}).get("outcome") for v in votes} <= set(Outcome)
+        assert {d.outcome for d in session.exec(select(Decision)).all()} <= set(Outcome)
+        rows = json.loads(export(session, forum.config, forum.clock.now(), "votes", "json"))
+    assert [(r["status"], r["outcome"], r["tie"]) for r in rows] == [("closed", "rejected", True), ("tie", "tie", True)]

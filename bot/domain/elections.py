@@ -50,10 +50,13 @@ def seat(session: Session, person_id: int, now: datetime, until: datetime | None
                      {"role": "committee", "until": until.isoformat() if until else None, "by": "election"})
 
 
-def _decision(session: Session, vote: Vote, now: datetime, outcome: str, elected: list[int], cast: int,
-              electorate: int) -> Decision:
+def _decision(session: Session, vote: Vote, now: datetime, outcome: Outcome, elected: list[int], cast: int,
+              electorate: int, settled_by: int | None = None) -> Decision:
+    """The election's Decision; `settled_by`: the co-chair who settled a tie (the decision then says tie)."""
     decision = Decision(vote_id=vote.id, title=vote.title, outcome=outcome, decided_at=now, body=vote.body,
-                        group_id=vote.group_id, cast=cast, electorate=electorate, elected=elected)
+                        group_id=vote.group_id, cast=cast, electorate=electorate, elected=elected,
+                        tie=settled_by is not None, settled_by=settled_by,
+                        settled_at=now if settled_by is not None else None)
     session.add(decision)
     session.flush()
     return decision
@@ -96,9 +99,9 @@ def resolve_tie(uow: UnitOfWork, vote: Vote, chosen: list[int], by: int) -> Reso
     for person_id in chosen:
         seat(uow.session, person_id, uow.now, until)
     elected = [*result.get("elected", []), *chosen]
-    vote.result = {**result, "elected": elected, "resolved_by": by}
+    vote.result = {**result, "outcome": Outcome.ELECTED, "elected": elected, "resolved_by": by}
     vote.status = VoteStatus.CLOSED
     decision = _decision(uow.session, vote, uow.now, Outcome.ELECTED, elected, int(result.get("cast", 0)),
-                         int(result.get("electorate", 0)))
+                         int(result.get("electorate", 0)), settled_by=by)
     record_audit(uow.session, uow.now, by, "election.resolve", "vote", vote.id, {"chosen": chosen})
     return Resolved(vote, decision, elected, until)
