@@ -35,7 +35,7 @@ async def test_the_last_admin_cannot_end_their_own_admin_role(forum: Forum) -> N
 
 async def test_the_last_admin_in_french(forum: Forum) -> None:
     out = await play(forum, start() + room("pleniere", "plenary") + lines("[pleniere] alice: /role @alice admin fin"))
-    assert "Vous êtes le dernier administrateur\u202f: si vous quittez ce rôle" in out
+    assert "Vous êtes la dernière personne ayant le rôle admin\u202f: si vous le quittez" in out
     assert len(admins(forum)) == 1
 
 
