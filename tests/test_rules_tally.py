@@ -383,16 +383,25 @@ def test_approval_tie_within_seats_is_not_a_tie() -> None:
     assert r.tied_for_last == ()
 
 
-def test_approval_no_ballots_all_tied() -> None:
+def test_approval_no_ballots_elects_nobody_and_is_no_tie() -> None:
     r = approval_result([], CANDIDATES, seats=2)
     assert r.elected == ()
-    assert r.tied_for_last == tuple(CANDIDATES)
-    assert r.seats_left == 2
+    assert r.tied_for_last == ()
+    assert r.seats_left == 0
+    assert r.vacant == 2
     assert dict(r.counts) == dict.fromkeys(CANDIDATES, 0)
 
 
+def test_approval_zero_approvals_never_elect() -> None:
+    """Bob and Chloé are level at zero behind Alice: one seat stays vacant, no tie to settle."""
+    r = approval_result([["Alice"]], CANDIDATES, seats=2)
+    assert r.elected == ("Alice",)
+    assert r.tied_for_last == ()
+    assert r.vacant == 1
+
+
 def test_approval_fewer_candidates_than_seats() -> None:
-    r = approval_result([["Alice"]], ["Alice", "Bob"], seats=3)
+    r = approval_result([["Alice"], ["Bob"]], ["Alice", "Bob"], seats=3)
     assert r.elected == ("Alice", "Bob")
     assert r.tied_for_last == ()
     assert r.seats_left == 0
@@ -450,7 +459,8 @@ def test_approval_invariants(ballots: list[list[str]], seats: int, rnd: Random) 
     if r.tied_for_last:
         assert len(r.elected) + r.seats_left == seats
     else:
-        assert len(r.elected) == seats
+        assert len(r.elected) + r.vacant == seats
+    assert all(r.counts[e] > 0 for e in (*r.elected, *r.tied_for_last))
     assert len(r.elected) <= seats
     if r.tied_for_last:
         assert len(r.tied_for_last) > r.seats_left > 0

@@ -15,7 +15,7 @@ from bot.domain.people import grant
 from bot.domain.votes import Outcome, VoteStatus
 from bot.domain.votes.results import ElectionClosed, Resolved, fraction_text
 from bot.rules.calendar import add_months
-from bot.rules.tally import approval_result, quorum_met
+from bot.rules.tally import ApprovalResult, approval_result, quorum_met
 from bot.storage.tables import Decision, Person, Vote
 
 
@@ -50,13 +50,24 @@ def seat(session: Session, person_id: int, now: datetime, until: datetime | None
                      {"role": "committee", "until": until.isoformat() if until else None, "by": "election"})
 
 
-def _decision(session: Session, vote: Vote, now: datetime, outcome: str, elected: list[int], cast: int,
-              electorate: int) -> Decision:
+def _decision(session: Session, vote: Vote, now: datetime, outcome: Outcome, elected: list[int], cast: int,
+              electorate: int, settled_by: int | None = None) -> Decision:
+    """The election's Decision; `settled_by`: the co-chair who settled a tie (the decision then says tie)."""
     decision = Decision(vote_id=vote.id, title=vote.title, outcome=outcome, decided_at=now, body=vote.body,
-                        group_id=vote.group_id, cast=cast, electorate=electorate, elected=elected)
+                        group_id=vote.group_id, cast=cast, electorate=electorate, elected=elected,
+                        tie=settled_by is not None, settled_by=settled_by,
+                        settled_at=now if settled_by is not None else None)
     session.add(decision)
     session.flush()
     return decision
+
+
+def _outcome(result: ApprovalResult, met: bool) -> tuple[list[int], list[int], Outcome]:
+    """Who is elected and who is tied for the last seat; nobody when the quorum is not met."""
+    if not met:
+        return [], [], Outcome.NO_QUORUM
+    elected, tied = [int(c) for c in result.elected], [int(c) for c in result.tied_for_last]
+    return elected, tied, Outcome.TIE if tied else Outcome.ELECTED
 
 
 def close_election(uow: UnitOfWork, vote: Vote, electorate: int, choices: list[str]) -> ElectionClosed:
@@ -66,10 +77,8 @@ def close_election(uow: UnitOfWork, vote: Vote, electorate: int, choices: list[s
     result = approval_result(ballots, candidates, vote.seats or 1)
     quorum = fraction_text(vote.quorum)
     cast = len(ballots)
-    met = quorum_met(cast, electorate, quorum)
-    elected = [int(c) for c in result.elected] if met else []
-    tied = [int(c) for c in result.tied_for_last] if met else []
-    outcome = Outcome.NO_QUORUM if not met else (Outcome.TIE if tied else Outcome.ELECTED)
+    met = cast > 0 and quorum_met(cast, electorate, quorum)  # no ballot: nobody is elected, whatever the quorum
+    elected, tied, outcome = _outcome(result, met)
     vote.result = {"outcome": outcome, "counts": dict(result.counts), "cast": cast,
                    "electorate": electorate, "elected": elected, "tied": tied, "seats_left": result.seats_left}
     until = term_end(vote, uow.now, uow.config.tz)
@@ -96,9 +105,9 @@ def resolve_tie(uow: UnitOfWork, vote: Vote, chosen: list[int], by: int) -> Reso
     for person_id in chosen:
         seat(uow.session, person_id, uow.now, until)
     elected = [*result.get("elected", []), *chosen]
-    vote.result = {**result, "elected": elected, "resolved_by": by}
+    vote.result = {**result, "outcome": Outcome.ELECTED, "elected": elected, "resolved_by": by}
     vote.status = VoteStatus.CLOSED
     decision = _decision(uow.session, vote, uow.now, Outcome.ELECTED, elected, int(result.get("cast", 0)),
-                         int(result.get("electorate", 0)))
+                         int(result.get("electorate", 0)), settled_by=by)
     record_audit(uow.session, uow.now, by, "election.resolve", "vote", vote.id, {"chosen": chosen})
     return Resolved(vote, decision, elected, until)

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.audit import record_audit
 from bot.config import Config
+from bot.domain import DomainError
 from bot.storage.prebuilt import run
 from bot.storage.tables import Account, Person, WorkingGroup
 from bot.storage.tables import Role as RoleRow
@@ -28,6 +29,7 @@ class Role(StrEnum):
 
 
 VOTING_ROLES = frozenset({Role.MEMBER, Role.COCHAIR, Role.COMMITTEE})
+ROLE_MANAGERS = frozenset({Role.ADMIN, Role.SECRETARIAT, Role.COCHAIR})  # who may run /role (bot.registry.STAFF)
 ROLES = tuple(Role)
 
 
@@ -155,12 +157,41 @@ def grant(session: Session, person: Person, role: str, group: WorkingGroup | Non
     return granted
 
 
-def revoke(session: Session, person: Person, role: str, group: WorkingGroup | None, now: datetime) -> int:
-    """End a role now; returns how many mandates were ended."""
+class LastAdmin(DomainError):
+    """Ending this admin mandate would leave the forum without an admin (nobody could give the role again)."""
+
+
+class NoRoleManagerLeft(DomainError):
+    """Ending this mandate would leave nobody holding a role that may manage roles (ROLE_MANAGERS)."""
+
+
+def _ended_by(row: RoleRow, person_id: int, role: str, group: WorkingGroup | None) -> bool:
+    return row.person_id == person_id and row.role == role and (group is None or row.group_id == group.id)
+
+
+def check_revocable(session: Session, person: Person, role: str, group: WorkingGroup | None,
+                    now: datetime) -> None:
+    """Raise LastAdmin or NoRoleManagerLeft when ending the role would leave nobody to manage roles."""
+    if role not in ROLE_MANAGERS:
+        return
     assert person.id is not None
+    query = select(RoleRow).where(col(RoleRow.role).in_(ROLE_MANAGERS), RoleRow.since <= now,
+                                  or_(col(RoleRow.until).is_(None), col(RoleRow.until) > now))
+    left = [r for r in session.exec(query).all() if not _ended_by(r, person.id, role, group)]
+    if role == Role.ADMIN and not any(r.role == Role.ADMIN for r in left):
+        raise LastAdmin()
+    if not left:
+        raise NoRoleManagerLeft()
+
+
+def revoke(session: Session, person: Person, role: str, group: WorkingGroup | None, now: datetime) -> int:
+    """End a role now; returns how many mandates were ended. Raises LastAdmin or NoRoleManagerLeft (nothing
+    ended) when the forum would be left without anyone able to manage roles."""
+    assert person.id is not None
+    check_revocable(session, person, role, group, now)
     ended = 0
     for existing in active_roles(session, person.id, now):
-        if existing.role == role and (group is None or existing.group_id == group.id):
+        if _ended_by(existing, person.id, role, group):
             existing.until = now
             ended += 1
     return ended

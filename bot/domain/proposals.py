@@ -104,14 +104,60 @@ def withdraw(uow: UnitOfWork, proposal: Proposal, by: int) -> ProposalEvent:
     return record_event(uow.session, uow.now, proposal, "withdrawn", by, decision_id=decision.id)
 
 
+class ContradictsDecision(DomainError):
+    """The answer would contradict the decision a closed vote took on the proposal."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.id)
+        self.decision = decision
+
+
+# What a vote's decision allows as an answer: the same verdict, or "evaluating" (implementation follow-up).
+_CONSISTENT = {Outcome.ADOPTED: (Answer.ACCEPTED, Answer.EVALUATING),
+               Outcome.REJECTED: (Answer.REJECTED, Answer.EVALUATING)}
+# Statuses a vote cannot be opened from without a co-chair reopening the proposal first.
+SETTLED = (ProposalStatus.REJECTED, ProposalStatus.WITHDRAWN, ProposalStatus.ADOPTED)
+
+
+def vote_decision(session: Session, proposal: Proposal) -> Decision | None:
+    """The decision a closed vote took on the proposal, while it stands (a reopening sets it aside)."""
+    decision = last_decision(session, proposal.id or 0)
+    if decision is None or decision.vote_id is None or decision.outcome not in _CONSISTENT:
+        return None
+    steps = [e.action for e in history(session, proposal.id or 0) if e.action in ("decided", "reopened")]
+    return decision if steps and steps[-1] == "decided" else None  # not when reopened since
+
+
+def check_answer(session: Session, proposal: Proposal, given: str) -> None:
+    """Raise ContradictsDecision when a closed vote on the proposal decided otherwise than `given`."""
+    decided = vote_decision(session, proposal)
+    if decided is not None and given not in _CONSISTENT[Outcome(decided.outcome)]:
+        raise ContradictsDecision(decided)
+
+
 def answer(uow: UnitOfWork, proposal: Proposal, given: str, reason: str, by: int) -> ProposalEvent:
-    """The reasoned answer; raises ProposalRefused when withdrawn or being voted on."""
+    """The reasoned answer; raises ProposalRefused when withdrawn or being voted on, ContradictsDecision when a
+    closed vote decided otherwise. After a vote the status stays the decision's: the answer is its follow-up."""
     if proposal.status in (ProposalStatus.WITHDRAWN, ProposalStatus.VOTING):
         raise ProposalRefused(proposal.status)
+    check_answer(uow.session, proposal, given)
+    decided = vote_decision(uow.session, proposal)
     proposal.answer, proposal.answer_reason, proposal.answered_at, proposal.answered_by = given, reason, uow.now, by
-    if proposal.status in (ProposalStatus.OPEN, ProposalStatus.EVALUATING, ProposalStatus.ACCEPTED,
-                           ProposalStatus.REJECTED):
+    if decided is None and proposal.status in (ProposalStatus.OPEN, ProposalStatus.EVALUATING,
+                                               ProposalStatus.ACCEPTED, ProposalStatus.REJECTED):
         proposal.status = given
     record_audit(uow.session, uow.now, by, "proposal.answer", "proposal", proposal.id,
                  {"answer": given, "reason": reason})
     return record_event(uow.session, uow.now, proposal, "answer", by, answer=given, text=reason)
+
+
+def reopen(uow: UnitOfWork, proposal: Proposal, reason: str, by: int) -> ProposalEvent:
+    """A co-chair reopens a rejected, withdrawn or adopted proposal (so it may be voted on again), with a reason
+    kept in its history; raises ProposalRefused when it is not settled."""
+    if proposal.status not in (*SETTLED, ProposalStatus.ACCEPTED):
+        raise ProposalRefused(proposal.status)
+    previous = proposal.status
+    proposal.status = ProposalStatus.OPEN
+    record_audit(uow.session, uow.now, by, "proposal.reopen", "proposal", proposal.id,
+                 {"reason": reason, "was": previous})
+    return record_event(uow.session, uow.now, proposal, "reopened", by, answer=previous, text=reason)

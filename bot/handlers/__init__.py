@@ -19,6 +19,7 @@ from bot.handlers import (  # noqa: F401
     roles,
     rooms,
     updates,
+    vote_cancel,
     votes,
     whoami,
 )

@@ -16,6 +16,7 @@ from bot.i18n import Day, Lines, Localizable, Percent, Raw, T
 from bot.parsing import Param, Text
 from bot.registry import command
 from bot.storage.tables import Decision, Person, WorkingGroup
+from bot.wording.people import who
 from bot.wording.votes import OUTCOME_LABELS, body_label, names
 
 LIMIT = 20
@@ -31,11 +32,20 @@ def _tally(decision: Decision) -> Localizable | None:
              no=decision.votes_against or 0, abstain=decision.abstentions or 0, share=turnout)
 
 
+def person_name(session: Session, person_id: int | None) -> str | None:
+    """How an export names a person (their display name)."""
+    person = session.get(Person, person_id) if person_id else None
+    return person.display_name if person else None
+
+
 def decision_line(session: Session, decision: Decision, tz: ZoneInfo) -> Lines:
     outcome: Localizable = OUTCOME_LABELS.get(decision.outcome, Raw(decision.outcome))
     if decision.outcome == Outcome.ELECTED and decision.elected:
         outcome = T("elected: {names}", names=names(session, decision.elected))
-    if decision.tie:
+    if decision.tie and decision.settled_by is not None:
+        outcome = Lines([outcome, Raw(" ("), T("tie settled by {who}", who=who(session, decision.settled_by)),
+                         Raw(")")], sep="")
+    elif decision.tie:
         outcome = Lines([outcome, Raw(" ("), T("tie"), Raw(")")], sep="")
     tally = _tally(decision)
     return Lines([
@@ -44,6 +54,7 @@ def decision_line(session: Session, decision: Decision, tz: ZoneInfo) -> Lines:
         Raw(" — "), outcome,
         Lines([Raw(" — "), body_label(session, decision.body, decision.group_id)], sep="") if decision.body else None,
         Lines([Raw(" ("), tally, Raw(")")], sep="") if tally else None,
+        Lines([Raw(" — "), T("reason: {reason}", reason=Raw(decision.reason))], sep="") if decision.reason else None,
     ], sep="")
 
 
@@ -62,7 +73,8 @@ async def decisions(ctx: Context, query: str | None) -> None:
 
 
 @exporter("decisions", ("id", "title", "outcome", "decided_at", "body", "group", "votes_for", "votes_against",
-                        "abstentions", "turnout", "cast", "electorate", "tie", "proposal", "vote", "elected"))
+                        "abstentions", "turnout", "cast", "electorate", "tie", "settled_by", "settled_at",
+                        "reason", "proposal", "vote", "elected"))
 def export_decisions(session: Session, config: Config, now: datetime) -> list[Row]:
     rows: list[Row] = []
     for d in session.exec(select(Decision).order_by(col(Decision.id))).all():
@@ -73,7 +85,8 @@ def export_decisions(session: Session, config: Config, now: datetime) -> list[Ro
             "group": group.slug if group else None, "votes_for": d.votes_for, "votes_against": d.votes_against,
             "abstentions": d.abstentions,
             "turnout": round(d.cast / d.electorate, 4) if d.electorate and d.cast is not None else None,
-            "cast": d.cast, "electorate": d.electorate, "tie": d.tie,
+            "cast": d.cast, "electorate": d.electorate, "tie": d.tie, "settled_by": person_name(session, d.settled_by),
+            "settled_at": d.settled_at, "reason": d.reason,
             "proposal": f"P{d.proposal_id}" if d.proposal_id else None, "vote": f"V{d.vote_id}" if d.vote_id else None,
             "elected": elected or None,
         })

@@ -10,7 +10,7 @@ from bot.domain.bodies import Body
 from bot.domain.elections import NotTied, WrongSeatCount, resolve_tie
 from bot.domain.votes import VoteKind, VoteStatus
 from bot.domain.votes.electorate import NobodyMayVote
-from bot.domain.votes.lookups import body_rooms
+from bot.domain.votes.lookups import body_rooms, same_open_vote
 from bot.domain.votes.opening import Where, open_election
 from bot.errors import UserError
 from bot.handlers.vote_options import (
@@ -28,8 +28,9 @@ from bot.i18n import TN, Raw, T, When
 from bot.parsing import Kind, Number, Opt, Param, Text, Users
 from bot.registry import CHAIRS, command
 from bot.rules.periods import Term, parse_term
+from bot.storage.tables import Vote
 from bot.wording.people import who
-from bot.wording.votes import names, post_resolved, vid
+from bot.wording.votes import body_label, names, post_resolved, vid
 
 DEFAULT_CLOSES = timedelta(days=14)
 
@@ -46,15 +47,16 @@ class TermKind(Kind):
 @command("election open", "election ouvrir", help=T("open an election: each voter approves up to N candidates"),
          roles=CHAIRS,
          usage=T("/election open <title> seats=4 candidates=@a,@b,… [closes=14d] [term=2y] [body=plenary] "
-                 "[quorum=50%] [public]"),
+                 "[quorum=50%] [public] [again]"),
          params=[Param("title", Text().with_expected(T("the election's title")))],
          options=[Opt("seats", "sieges", Number(1, 50), aliases=("postes",)),
                   Opt("candidates", "candidats", Users(), aliases=("candidates", "candidat")),
                   CLOSES_OPT, Opt("term", "mandat", TermKind(), aliases=("duree",)), BODY_OPT, QUORUM_OPT,
-                  Opt("public", "public", aliases=("open-ballot",))])
+                  Opt("public", "public", aliases=("open-ballot",)),
+                  Opt("again", "encore", aliases=("anyway", "quand-meme"))])
 async def election_open(ctx: Context, title: str, seats: int | None, candidates: list[str] | None,
                         closes: timedelta | datetime | None, term: Term | None, body: str | None,
-                        quorum: Fraction | None, public: bool) -> None:
+                        quorum: Fraction | None, public: bool, again: bool) -> None:
     if seats is None:
         raise UserError(T("Say how many seats: seats=4."))
     if not candidates:
@@ -67,6 +69,12 @@ async def election_open(ctx: Context, title: str, seats: int | None, candidates:
         raise UserError(T("There are fewer candidates ({n}) than seats ({seats}).", n=len(ids), seats=seats))
     chosen_body, group_id = resolve_body(ctx, body or Body.PLENARY, None)
     where = Where(chosen_body, group_id, closing_time(ctx, closes, DEFAULT_CLOSES), quorum)
+    if not again and (twin := same_open_vote(ctx.session, Vote(kind=VoteKind.ELECTION, title=title, body=chosen_body,
+                                                                group_id=group_id, opens_at=ctx.now,
+                                                                closes_at=where.closes_at))):
+        raise UserError(T("Election {ref} with the same title is already open for {body}. To open another one "
+                          "anyway, send the command again with the word again.", ref=vid(twin.id),
+                          body=body_label(ctx.session, twin.body, twin.group_id)))
     try:
         opened = open_election(ctx.uow, title, where, seats, ids, term.total_months if term else None,
                                not public, ctx.person_id)

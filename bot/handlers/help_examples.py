@@ -47,6 +47,7 @@ EXAMPLES: dict[str, T] = {
     "proposals": T("/proposals all"),
     "proposal": T("/proposal P7"),
     "withdraw": T("/withdraw P7"),
+    "reopen": T("/reopen P7 the budget it lacked is now voted"),
     "answer": T("/answer P7 accepted it will be in the next action plan"),
     "role": T("/role @bob member open-data until=2026-06-30"),
     "members": T("/members open-data"),
@@ -55,6 +56,7 @@ EXAMPLES: dict[str, T] = {
     "vote": T("/vote V3 yes"),
     "vote open": T("/vote open P7 body=committee closes=7d quorum=50% majority=absolute"),
     "vote close": T("/vote close V3"),
+    "vote cancel": T("/vote cancel V3 the proposal was put to the wrong body"),
     "vote status": T("/vote status V3"),
     "votes": T("/votes"),
 }

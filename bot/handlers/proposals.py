@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from bot.context import Context
 from bot.domain import proposals as domain
-from bot.domain.proposals import ProposalRefused, ProposalStatus
+from bot.domain.proposals import ContradictsDecision, ProposalRefused, ProposalStatus
 from bot.domain.votes import VoteStatus
 from bot.errors import UserError
 from bot.i18n import Lines, Localizable, Raw, T, When
@@ -97,6 +97,8 @@ async def proposal(ctx: Context, number: int) -> None:
         body = body_label(ctx.session, vote.body, vote.group_id)
         parts.append(T("Vote {ref} ({body}): open until {when}.", ref=vid(vote.id), body=body,
                        when=When(vote.closes_at)) if vote.status == VoteStatus.OPEN else
+                     T("Vote {ref} ({body}): cancelled {when}.", ref=vid(vote.id), body=body,
+                       when=When(vote.closed_at or vote.closes_at)) if vote.status == VoteStatus.CANCELLED else
                      T("Vote {ref} ({body}): closed {when}.", ref=vid(vote.id), body=body,
                        when=When(vote.closed_at or vote.closes_at)))
     decision = domain.last_decision(ctx.session, number)
@@ -137,6 +139,16 @@ async def withdraw(ctx: Context, number: int) -> None:
                  Param("reason", Text().with_expected(T("the reason for the answer (it is required)")))])
 async def answer(ctx: Context, number: int, answer: str, reason: str) -> None:
     found = get_proposal(ctx.session, number)
+    try:
+        domain.check_answer(ctx.session, found, answer)
+    except ContradictsDecision as refused:
+        raise UserError(T("Proposal {ref} was {outcome} by the vote {vote} ({decision}); that decision is final, "
+                          "and the answer cannot contradict it. Answer {consistent}, or evaluating to follow its "
+                          "implementation; to decide again, a co-chair reopens it: /reopen {ref} <reason>.",
+                          ref=pid(number), outcome=OUTCOME_LABELS[refused.decision.outcome],
+                          vote=vid(refused.decision.vote_id), decision=did(refused.decision.id),
+                          consistent=ANSWER_LABELS["accepted" if refused.decision.outcome == "adopted"
+                                                   else "rejected"])) from None
     event = _refusing(lambda: domain.answer(ctx.uow, found, answer, reason, ctx.person_id),
                       withdrawn=T("Proposal {ref} was withdrawn.", ref=pid(number)),
                       otherwise=T("Proposal {ref} is being voted on; answer it once the vote is closed.",
@@ -146,3 +158,21 @@ async def answer(ctx: Context, number: int, answer: str, reason: str) -> None:
                          answer=ANSWER_LABELS[answer]), T("Reason: {reason}", reason=Raw(reason))]))
     ctx.reply(T("Proposal {ref}: answer recorded ({answer}); its author is told.", ref=pid(number),
                 answer=ANSWER_LABELS[answer]))
+
+
+@command("reopen", "rouvrir", help=T("reopen a rejected, withdrawn or adopted proposal so it may be decided again "
+                                     "(co-chairs, with the reason)"), roles=CHAIRS,
+         usage=T("/reopen P7 <reason> — e.g. /reopen P7 the budget it lacked is now voted"),
+         params=[Param("number", PROPOSAL),
+                 Param("reason", Text().with_expected(T("the reason for reopening (it is required)")))])
+async def reopen(ctx: Context, number: int, reason: str) -> None:
+    found = get_proposal(ctx.session, number)
+    try:
+        event = domain.reopen(ctx.uow, found, reason, ctx.person_id)
+    except ProposalRefused:
+        raise UserError(T("Proposal {ref} is still open ({status}): there is nothing to reopen.", ref=pid(number),
+                          status=PROPOSAL_STATUS[found.status])) from None
+    tell_author(ctx.session, ctx.outbox, found, event,
+                Lines([T("Your proposal {ref} is reopened by {who}.", ref=pid(number),
+                         who=who(ctx.session, ctx.person_id)), T("Reason: {reason}", reason=Raw(reason))]))
+    ctx.reply(T("Proposal {ref} is open again; the reason is kept in its history.", ref=pid(number)))

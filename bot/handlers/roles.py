@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import col, select
 
 from bot.context import Context
-from bot.domain.people import Role, active_roles, grant, revoke
+from bot.domain.people import LastAdmin, NoRoleManagerLeft, Role, active_roles, grant, revoke
 from bot.errors import PermissionDenied, UserError
 from bot.i18n import Lines, Localizable, Raw, T
 from bot.parsing import Choice, Day, Opt, Param, Slug, User
@@ -45,7 +45,7 @@ async def role(ctx: Context, user: str, role: str, slug: str | None, until: date
     target = who(ctx.session, person.id or 0)
     label = role_label(role, person.address)
     if end:
-        if not revoke(ctx.session, person, role, group, ctx.now):
+        if not _revoke(ctx, person, role, group):
             raise UserError(T("{who} does not hold that role.", who=target))
         ctx.audit("role.end", "person", person.id, role=role, group=slug)
         ended = Lines([label, T("of {group}", group=Raw(group.slug)) if group else None], sep=" ")
@@ -59,6 +59,22 @@ async def role(ctx: Context, user: str, role: str, slug: str | None, until: date
               until=until_at.isoformat() if until_at else None)
     ctx.reply(Lines([T("{who} is now {role}.", who=target, role=role_text(ctx.session, granted, ctx.lang.tz)),
                      end_of_day_note(until_at, ctx.config.timezone) if until_at else None]))
+
+
+def _revoke(ctx: Context, person: Person, role: str, group: WorkingGroup | None) -> int:
+    """End the role; refused, with the way out, when nobody would be left to manage roles."""
+    try:
+        return revoke(ctx.session, person, role, group, ctx.now)
+    except LastAdmin:
+        raise UserError(T("You are the last admin: ending your admin role would leave nobody able to give it. "
+                          "Give the admin role to someone else first (/role @name admin).")
+                        if person.id == ctx.person_id else
+                        T("{who} is the last admin: ending that role would leave nobody able to give it. Give the "
+                          "admin role to someone else first (/role @name admin).",
+                          who=who(ctx.session, person.id or 0))) from None
+    except NoRoleManagerLeft:
+        raise UserError(T("Ending this role would leave nobody able to manage roles (an admin, the secretariat "
+                          "or a co-chair). Give one of these roles to someone else first.")) from None
 
 
 @command("members", "membres", help=T("who is who, with mandate ends"), usage=T("/members [group]"),

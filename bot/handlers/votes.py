@@ -13,7 +13,7 @@ from bot.calendar_feed import CalendarEvent, calendar_source
 from bot.config import Config
 from bot.context import Context
 from bot.domain.people import group_slug
-from bot.domain.proposals import ProposalStatus
+from bot.domain.proposals import SETTLED, ProposalStatus
 from bot.domain.visibility import counts_visible
 from bot.domain.votes import VoteKind, VoteStatus, ballots, lookups
 from bot.domain.votes.ballots import NotInElectorate, VoteClosed
@@ -22,6 +22,7 @@ from bot.domain.votes.electorate import NobodyMayVote
 from bot.domain.votes.opening import Where, open_motion
 from bot.errors import ArgError, UserError
 from bot.exports import Row, exporter
+from bot.handlers.decisions import person_name
 from bot.handlers.help import start_handler
 from bot.handlers.proposals import get_proposal
 from bot.handlers.vote_options import (
@@ -40,9 +41,9 @@ from bot.handlers.whoami import whoami_sections
 from bot.i18n import TN, Lines, Localizable, Raw, T, When
 from bot.parsing import Choice, Opt, Param, Ref, Text, Users
 from bot.registry import CHAIRS, command
-from bot.storage.tables import Person, Vote
+from bot.storage.tables import Decision, Person, Vote
 from bot.wording.people import who
-from bot.wording.proposals import tell_author
+from bot.wording.proposals import PROPOSAL_STATUS, tell_author
 from bot.wording.votes import (
     CHOICE_LABELS,
     OUTCOME_LABELS,
@@ -74,8 +75,10 @@ async def vote_open(ctx: Context, number: int, body: str | None, closes: timedel
     proposal = get_proposal(ctx.session, number)
     if proposal.status == ProposalStatus.VOTING:
         raise UserError(T("Proposal {ref} is already being voted on.", ref=pid(number)))
-    if proposal.status == ProposalStatus.WITHDRAWN:
-        raise UserError(T("Proposal {ref} was withdrawn.", ref=pid(number)))
+    if proposal.status in SETTLED:
+        raise UserError(T("Proposal {ref} is {status}: that is final. A co-chair may reopen it, with the reason, "
+                          "before it is put to the vote again: /reopen {ref} <reason>.", ref=pid(number),
+                          status=PROPOSAL_STATUS[proposal.status]))
     chosen_body, group_id = resolve_body(ctx, body, proposal.group_id)
     where = Where(chosen_body, group_id, closing_time(ctx, closes, DEFAULT_CLOSES), quorum)
     try:
@@ -245,6 +248,9 @@ def _open_status(ctx: Context, vote: Vote, electorate: int, cast: int) -> list[L
 
 def _closed_status(ctx: Context, vote: Vote, electorate: int, cast: int) -> list[Localizable | None]:
     result = vote.result or {}
+    if vote.status == VoteStatus.CANCELLED:
+        return [T("Cancelled {when} by {who}: {reason}", when=When(vote.closed_at or vote.closes_at),
+                  who=who(ctx.session, vote.closed_by or 0), reason=Raw(str(result.get("reason", ""))))]
     parts: list[Localizable | None] = [T("Closed {when}; {turnout}.", when=When(vote.closed_at or vote.closes_at),
                                          turnout=turnout_text(int(result.get("cast", cast)), electorate))]
     outcome = result.get("outcome")
@@ -332,7 +338,8 @@ whoami_sections.append(pending_votes_section)
 
 @exporter("votes", ("id", "kind", "title", "proposal", "body", "group", "opens_at", "closes_at", "closed_at",
                     "status", "secret", "quorum", "majority", "seats", "term_months", "candidates", "electorate",
-                    "cast", "turnout", "votes_for", "votes_against", "abstentions", "outcome", "elected"))
+                    "cast", "turnout", "votes_for", "votes_against", "abstentions", "outcome", "elected",
+                    "tie", "settled_by", "decision"))
 def export_votes(session: Session, config: Config, now: datetime) -> list[Row]:
     return [_export_row(session, vote) for vote in session.exec(select(Vote).order_by(col(Vote.id))).all()]
 
@@ -342,6 +349,7 @@ def _export_row(session: Session, vote: Vote) -> Row:
     electorate = len(lookups.electorate_ids(session, vote.id))
     cast = len(lookups.participants(session, vote.id))
     result: dict[str, Any] = vote.result or {}
+    decision = session.exec(select(Decision).where(Decision.vote_id == vote.id)).first()
     counts: dict[str, Any] = {}
     if vote.kind == VoteKind.MOTION and counts_visible(vote):
         counts = result if vote.status != VoteStatus.OPEN else ballots.running_counts(session, vote)
@@ -355,9 +363,18 @@ def _export_row(session: Session, vote: Vote) -> Row:
         "candidates": [_name(session, c) for c in vote.candidates or []] or None, "electorate": electorate,
         "cast": cast, "turnout": round(cast / electorate, 4) if electorate else 0,
         "votes_for": counts.get("yes"), "votes_against": counts.get("no"), "abstentions": counts.get("abstain"),
-        "outcome": result.get("outcome"),
         "elected": [_name(session, c) for c in result.get("elected", [])] or None,
+        **_decision_fields(session, vote, decision),
     }
+
+
+def _decision_fields(session: Session, vote: Vote, decision: Decision | None) -> Row:
+    """The export's fields that come from the vote's decision (or, before one, from the vote)."""
+    if decision is None:
+        return {"outcome": (vote.result or {}).get("outcome"), "tie": vote.status == VoteStatus.TIE,
+                "settled_by": None, "decision": None}
+    return {"outcome": decision.outcome, "tie": decision.tie, "settled_by": person_name(session, decision.settled_by),
+            "decision": f"D{decision.id}"}
 
 
 def _name(session: Session, person_id: int) -> str:
@@ -369,4 +386,4 @@ def _name(session: Session, person_id: int) -> str:
 def vote_deadlines(session: Session, now: datetime) -> list[CalendarEvent]:
     return [CalendarEvent(uid=f"vote-{v.id}@forum-bot", title=f"V{v.id} — {v.title}", start=v.closes_at,
                           description=f"Vote V{v.id} closes ({v.body})", group_id=v.group_id)
-            for v in session.exec(select(Vote).where(Vote.status == "open").order_by(col(Vote.id))).all()]
+            for v in session.exec(select(Vote).where(Vote.status == VoteStatus.OPEN).order_by(col(Vote.id))).all()]

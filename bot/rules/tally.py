@@ -198,8 +198,10 @@ def parse_majority(text: str) -> Majority:
 class ApprovalResult:
     """Approval election outcome; `counts` lists every candidate in ranking order.
 
-    `seats_left` is how many seats the tie in `tied_for_last` leaves to share (0 when
-    no tie); `vacant` is how many seats stay empty for lack of candidates.
+    Only a candidate with at least one approval can be elected or tied: nobody wins on zero
+    approvals, and candidates level at zero are no tie. `seats_left` is how many seats the tie in
+    `tied_for_last` leaves to share (0 when no tie); `vacant` is how many seats stay empty for
+    lack of approved candidates.
     """
 
     counts: Mapping[str, int]
@@ -244,7 +246,8 @@ def validate_approval(
 def _split_at_boundary(
     ranking: Sequence[str], counts: Mapping[str, int], seats: int
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(clearly elected, tied across the last seat)."""
+    """(clearly elected, tied across the last seat); candidates without an approval are neither."""
+    ranking = [c for c in ranking if counts[c] > 0]
     if len(ranking) <= seats:
         return tuple(ranking), ()
     boundary = counts[ranking[seats - 1]]
@@ -276,7 +279,7 @@ def approval_result(
         elected=elected,
         tied_for_last=tied,
         seats_left=seats - len(elected) if tied else 0,
-        vacant=max(0, seats - len(candidates)),
+        vacant=0 if tied else seats - len(elected),
         seats=seats,
         ballots=cast,
     )

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from bot.audit import record_audit
 from bot.config import Config
 from bot.domain import UnitOfWork
+from bot.domain.votes import VoteStatus
 from bot.domain.votes.closing import close_vote
 from bot.domain.votes.lookups import electorate_ids, participants
 from bot.i18n import Lines, Raw, T, When
@@ -22,7 +23,7 @@ from bot.wording.votes import ballot_payload, how_to_vote, person_reader, post_r
 def _remindable(session: Session, config: Config) -> list[Vote]:
     """Open votes whose reminder is still to send (a vote shorter than the lead time gets none)."""
     before = config.reminders.vote_reminder_before
-    votes = session.exec(select(Vote).where(Vote.status == "open", col(Vote.reminded_at).is_(None))).all()
+    votes = session.exec(select(Vote).where(Vote.status == VoteStatus.OPEN, col(Vote.reminded_at).is_(None))).all()
     return [v for v in votes if v.closes_at - before > v.opens_at]
 
 
@@ -62,13 +63,14 @@ def send_reminders(job: JobContext) -> int:
 
 
 def next_closing(session: Session, config: Config, now: datetime) -> datetime | None:
-    return session.exec(select(Vote.closes_at).where(Vote.status == "open").order_by(col(Vote.closes_at))).first()
+    return session.exec(select(Vote.closes_at).where(Vote.status == VoteStatus.OPEN)
+                        .order_by(col(Vote.closes_at))).first()
 
 
 @due_source("votes.close", next_due=next_closing)
 def close_due_votes(job: JobContext) -> int:
     closed = 0
-    due = job.session.exec(select(Vote).where(Vote.status == "open", Vote.closes_at <= job.now)
+    due = job.session.exec(select(Vote).where(Vote.status == VoteStatus.OPEN, Vote.closes_at <= job.now)
                            .order_by(col(Vote.closes_at), col(Vote.id))).all()
     uow = UnitOfWork(job.session, job.outbox, job.now, job.config)
     for vote in due:

@@ -20,6 +20,11 @@ def event_text(event: ProposalEvent, actor: Localizable) -> Localizable:
         outcome = OUTCOME_LABELS.get(event.answer or "", Raw(event.answer or ""))
         return T("vote {ref} closed: {outcome} ({decision})", ref=vid(event.vote_id), outcome=outcome,
                  decision=did(event.decision_id))
+    if event.action == "vote_cancelled":
+        return T("vote {ref} cancelled by {who}: {reason}", ref=vid(event.vote_id), who=actor,
+                 reason=Raw(event.text or ""))
+    if event.action == "reopened":
+        return T("reopened by {who}: {reason}", who=actor, reason=Raw(event.text or ""))
     if event.action == "withdrawn":
         return T("withdrawn by {who}", who=actor)
     return Raw(event.action)

@@ -15,7 +15,7 @@ from bot.domain.votes.results import Closed, ElectionClosed, MotionClosed, Resol
 from bot.i18n import TN, Day, Lang, Lines, Localizable, Percent, Raw, T, When
 from bot.messages import Button, Extras, Reactions
 from bot.notify import Outbox, dm_account, person_lang, room_lang
-from bot.storage.tables import Person, Proposal, Vote, WorkingGroup
+from bot.storage.tables import Decision, Person, Proposal, Vote, WorkingGroup
 from bot.wording.people import who
 from bot.wording.proposals import tell_author
 
@@ -27,7 +27,7 @@ MAJORITY_LABELS = {
 
 OUTCOME_LABELS: dict[str, Localizable] = {
     Outcome.ADOPTED: T("adopted"), Outcome.REJECTED: T("rejected"), Outcome.NO_QUORUM: T("no quorum"),
-    Outcome.ELECTED: T("elected"), Outcome.WITHDRAWN: T("withdrawn"),
+    Outcome.ELECTED: T("elected"), Outcome.WITHDRAWN: T("withdrawn"), Outcome.CANCELLED: T("cancelled"),
 }
 
 CHOICE_LABELS: dict[str, Localizable] = {Choice.YES: T("yes"), Choice.NO: T("no"), Choice.ABSTAIN: T("abstain")}
@@ -217,11 +217,15 @@ def election_result(session: Session, closed: ElectionClosed) -> Lines:
     parts: list[Localizable | None] = [T("Election {ref} is closed: {title}", ref=vid(vote.id),
                                          title=Raw(vote.title))]
     if closed.decision is not None and closed.decision.outcome == Outcome.NO_QUORUM:
-        parts.append(T("No quorum: {cast} of {electorate} took part; {needed} were needed. Nobody is elected.",
+        parts.append(T("No quorum: nobody took part. Nobody is elected.") if not cast else
+                     T("No quorum: {cast} of {electorate} took part; {needed} were needed. Nobody is elected.",
                        cast=cast, electorate=electorate, needed=Percent(float(closed.quorum or 0))))
     else:
         if closed.elected:
             parts.append(elected_line(session, closed.elected, closed.until))
+        if closed.result.vacant:
+            parts.append(TN("{n} seat stays vacant: no other candidate was approved.",
+                            "{n} seats stay vacant: no other candidate was approved.", closed.result.vacant))
         if closed.tied:
             parts.append(TN("Tie for the last seat: {names} have as many approvals; {n} seat is left to the "
                             "co-chairs, who decide with /election resolve {ref} @name.",
@@ -242,3 +246,14 @@ def post_resolved(session: Session, outbox: Outbox, resolved: Resolved) -> None:
                      elected_line(session, resolved.elected, resolved.until), recorded_as(resolved.decision.id)])
     for room in body_rooms(outbox, vote):
         outbox.to_room(room, message, kind="election_result", key=f"vote:{vote.id}:resolved")
+
+
+def post_cancelled(session: Session, outbox: Outbox, vote: Vote, decision: Decision, by: int) -> None:
+    """A cancelled vote or election, in each of the body's rooms."""
+    head = T("Election {ref} is cancelled by {who}: {title}", ref=vid(vote.id), who=who(session, by),
+             title=Raw(vote.title)) if vote.kind == VoteKind.ELECTION else \
+        T("Vote {ref} is cancelled by {who}: {title}", ref=vid(vote.id), who=who(session, by), title=Raw(vote.title))
+    message = Lines([head, T("Reason: {reason}", reason=Raw(decision.reason or "")),
+                     T("Nothing is counted: the ballots cast are set aside."), recorded_as(decision.id)])
+    for room in body_rooms(outbox, vote):
+        outbox.to_room(room, message, kind="vote_cancelled", key=f"vote:{vote.id}:cancelled")

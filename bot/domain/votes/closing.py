@@ -22,7 +22,7 @@ def close_vote(uow: UnitOfWork, vote: Vote, by: int | None) -> Closed | None:
     """Count, record the decision, forget the secret links; None when already closed."""
     session, now = uow.session, uow.now
     assert vote.id is not None
-    claimed = session.execute(update(Vote).where(col(Vote.id) == vote.id, col(Vote.status) == "open")
+    claimed = session.execute(update(Vote).where(col(Vote.id) == vote.id, col(Vote.status) == VoteStatus.OPEN)
                               .values(status=VoteStatus.CLOSED.value, closed_at=now, closed_by=by)
                               .execution_options(synchronize_session=False))
     if not getattr(claimed, "rowcount", 0):
@@ -48,19 +48,20 @@ def _close_motion(uow: UnitOfWork, vote: Vote, electorate: int, choices: list[st
     session, now = uow.session, uow.now
     counted = tally([Choice(c) for c in choices if c in tuple(Choice)], electorate,  # type: ignore[misc]
                     fraction_text(vote.quorum), vote.majority)  # type: ignore[arg-type]
-    vote.result = {"outcome": counted.outcome, "yes": counted.yes, "no": counted.no, "abstain": counted.abstain,
+    outcome = Outcome(counted.outcome)
+    vote.result = {"outcome": outcome, "yes": counted.yes, "no": counted.no, "abstain": counted.abstain,
                    "cast": counted.cast, "electorate": electorate, "tie": counted.tie}
-    decision = Decision(vote_id=vote.id, proposal_id=vote.proposal_id, title=vote.title, outcome=counted.outcome,
+    decision = Decision(vote_id=vote.id, proposal_id=vote.proposal_id, title=vote.title, outcome=outcome,
                         decided_at=now, body=vote.body, group_id=vote.group_id, votes_for=counted.yes,
                         votes_against=counted.no, abstentions=counted.abstain, cast=counted.cast,
-                        electorate=electorate, tie=counted.tie and counted.outcome == "rejected")
+                        electorate=electorate, tie=counted.tie and outcome == Outcome.REJECTED)
     session.add(decision)
     session.flush()
     proposal = session.get(Proposal, vote.proposal_id) if vote.proposal_id else None
     event = None
     if proposal is not None:
         proposal.status = {Outcome.ADOPTED: ProposalStatus.ADOPTED, Outcome.REJECTED: ProposalStatus.REJECTED
-                           }.get(Outcome(counted.outcome), ProposalStatus.OPEN)
-        event = record_event(session, now, proposal, "decided", None, answer=counted.outcome, vote_id=vote.id,
+                           }.get(outcome, ProposalStatus.OPEN)
+        event = record_event(session, now, proposal, "decided", None, answer=outcome, vote_id=vote.id,
                              decision_id=decision.id)
     return MotionClosed(vote, decision, electorate, counted, proposal, event)

@@ -37,6 +37,14 @@ def open_votes(session: Session) -> list[Vote]:
                              .order_by(col(Vote.closes_at), col(Vote.id))).all())
 
 
+def same_open_vote(session: Session, vote: Vote) -> Vote | None:
+    """An open vote or election that `vote` (not yet stored) would repeat: same kind, body, group and title (or
+    proposal)."""
+    def key(v: Vote) -> tuple[object, ...]:
+        return v.kind, v.body, v.group_id, v.proposal_id, " ".join(v.title.casefold().split())
+    return next((v for v in open_votes(session) if key(v) == key(vote)), None)
+
+
 def body_rooms(outbox: Outbox, vote: Vote) -> list[Room]:
     """The rooms where the vote is announced and its result posted."""
     return outbox.rooms_with_purpose(vote.body, vote.group_id if vote.body == Body.GROUP else None)

@@ -135,7 +135,8 @@ class SecretChoice(SQLModel, table=True):
 
 
 class Decision(SQLModel, table=True):
-    """The register: what was decided, when, by which body, with the tally."""
+    """The register: what was decided, when, by which body, with the tally; `outcome` is one of
+    bot.domain.votes.Outcome."""
 
     id: int | None = Field(default=None, primary_key=True)
     vote_id: int | None = Field(default=None, foreign_key="vote.id", unique=True)
@@ -150,5 +151,8 @@ class Decision(SQLModel, table=True):
     abstentions: int | None = None
     cast: int | None = None
     electorate: int | None = None
-    tie: bool = False
+    tie: bool = False  # a motion's yes and no level, or an election's last seat settled by the co-chairs
     elected: list[int] | None = Field(default=None, sa_type=JSONText)
+    settled_by: int | None = Field(default=None, foreign_key="person.id")  # the co-chair who settled a tie
+    settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str | None = None  # why a vote was cancelled

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 18:10:06.038405
+Create Date: 2026-12-02 18:20:59.612544
 """
 from collections.abc import Sequence
 
@@ -364,8 +364,12 @@ def upgrade() -> None:
     sa.Column('electorate', sa.Integer(), nullable=True),
     sa.Column('tie', sa.Boolean(), nullable=False),
     sa.Column('elected', bot.storage.types.JSONText(), nullable=True),
+    sa.Column('settled_by', sa.Integer(), nullable=True),
+    sa.Column('settled_at', bot.storage.types.UTCDateTime(), nullable=True),
+    sa.Column('reason', sa.String(), nullable=True),
     sa.ForeignKeyConstraint(['group_id'], ['working_group.id'], ),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], ),
+    sa.ForeignKeyConstraint(['settled_by'], ['person.id'], ),
     sa.ForeignKeyConstraint(['vote_id'], ['vote.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('vote_id')
