@@ -4,8 +4,6 @@ a meeting planned twice is questioned; a cancellation is recorded and announced.
 
 from __future__ import annotations
 
-
-
 from bot.app import Forum
 from tests.support.forum_setup import group, lines, roles, room, start
 from tests.transcript import play
