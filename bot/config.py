@@ -56,6 +56,14 @@ class CadenceConfig:
 
 
 @dataclass(frozen=True)
+class MeetingsConfig:
+    """Minutes are taken from a little before a meeting starts to a few hours after (else: asked to confirm)."""
+
+    minutes_open_before: timedelta = timedelta(minutes=30)
+    minutes_close_after: timedelta = timedelta(hours=4)
+
+
+@dataclass(frozen=True)
 class HousekeepingConfig:
     """How long the bot's own bookkeeping is kept."""
 
@@ -116,6 +124,7 @@ class Config:
     admins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     cadence: CadenceConfig = field(default_factory=CadenceConfig)
+    meetings: MeetingsConfig = field(default_factory=MeetingsConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     matrix: MatrixConfig = field(default_factory=MatrixConfig)
     housekeeping: HousekeepingConfig = field(default_factory=HousekeepingConfig)
@@ -230,12 +239,13 @@ def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 KNOWN_KEYS = {
-    "": {"database_url", "timezone", "default_language", "admins", "reminders", "cadence", "telegram",
-         "matrix", "housekeeping", "leadership", "ballot_key_file"},
+    "": {"database_url", "timezone", "default_language", "admins", "reminders", "cadence", "meetings",
+         "telegram", "matrix", "housekeeping", "leadership", "ballot_key_file"},
     "reminders.": {"meeting_lead_times", "vote_reminder_before", "overdue_digest_every",
                    "weekly_digest_every", "mandate_warning_before"},
     "cadence.": {"group_period_months", "plenary_period_months", "plenary_start_month",
                  "second_reminder_before_end"},
+    "meetings.": {"minutes_open_before", "minutes_close_after"},
     "housekeeping.": {"processed_event_retention"},
     "leadership.": {"retry_seconds", "check_seconds"},
     "telegram.": {"token", "base_url", "base_file_url", "webhook_url", "webhook_listen", "webhook_port"},
@@ -248,6 +258,13 @@ def _reject_unknown(table: Mapping[str, Any], prefix: str) -> None:
     for key in table:
         if key not in KNOWN_KEYS[prefix]:
             raise ConfigError(prefix + key, "one of " + ", ".join(sorted(KNOWN_KEYS[prefix])) + " (unknown key)")
+
+
+def _meetings(data: Mapping[str, Any]) -> MeetingsConfig:
+    table, d = _section(data, "meetings"), MeetingsConfig()
+    _reject_unknown(table, "meetings.")
+    return MeetingsConfig(*(_get(table, k, "meetings.", _duration, f'a duration like "{ex}"', getattr(d, k))
+                            for k, ex in (("minutes_open_before", "30m"), ("minutes_close_after", "4h"))))
 
 
 def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = "config") -> Config:
@@ -336,6 +353,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
         admins=admins,
         reminders=reminders,
         cadence=cadence,
+        meetings=_meetings(data),
         telegram=telegram,
         matrix=matrix,
         housekeeping=housekeeping,
