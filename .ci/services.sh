@@ -11,6 +11,9 @@
 # Debian `postgresql` package, and stop the default cluster that its postinst may
 # have started: the tests do not use it.
 #
+# Chromium: the web site's browser tests (tests/test_web_browser.py) drive Debian's `chromium` with Playwright
+# (Playwright's own browser download cannot be reached from here); they fail in CI when it is missing.
+#
 # Synapse is a Python package (matrix-synapse, in the project's `test` extra), so it
 # is installed by pip with the rest of the project, not here.
 
@@ -49,10 +52,12 @@ _forumbot_services_main() {
     local missing=()
     _forumbot_pg_bindir >/dev/null || missing+=(postgresql)
     command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
     if [ "${#missing[@]}" -eq 0 ] && getent passwd postgres >/dev/null 2>&1; then
         return 0
     fi
     [ "${#missing[@]}" -eq 0 ] && missing=(postgresql) # no postgres user: reinstall
+    getent passwd postgres >/dev/null 2>&1 || [[ " ${missing[*]} " == *" postgresql "* ]] || missing+=(postgresql)
 
     if [ "$(id -u)" -ne 0 ]; then
         echo "services.sh: need root to install: ${missing[*]}" >&2

@@ -93,7 +93,7 @@ async def measure(tmp: Path) -> dict[str, list[str]]:
     counts = {
         "first ballot": await bench.command("m2", "/vote V1 yes"),
         "changed ballot": await bench.command("m2", "/vote V1 no"),
-        "status update": await bench.command("m0", "/update FR0112 40% on track"),
+        "status update": await bench.command("m0", "/update M1 40% on track"),
         "/status": await bench.command("m3", "/status"),
         "first ballot, 15 ballots later": [],
     }

@@ -143,7 +143,7 @@ async def bot_round(emu: Emulator, forum: Forum, n: int, round_no: int, setup: b
             for user in MEMBERS:
                 await say(emu, ADMIN, f"/role @u{user} secretariat")
                 await say(emu, user, "/lang en")
-        return await blast(emu, n, round_no, "/update FR0112 40%")
+        return await blast(emu, n, round_no, "/update M1 40%")
     finally:
         await stop(app)
 

@@ -2,7 +2,9 @@
 
     python scripts/catalog.py sync    # extract T()/TN() strings, update locales/*/messages.po,
                                       # fill English (the source language), list French still missing
-    python scripts/catalog.py check   # exit 1 when a string lacks a translation (what the tests check)
+    python scripts/catalog.py check   # exit 1 when a string lacks a translation or breaks a rule of
+                                      # bot/catalog_quality.py (English in French, typography, plurals, genders)
+    python scripts/catalog.py fix     # mend French typography in place (’, narrow no-break spaces), then check
 
 The same can be done with pybabel: `pybabel extract -F babel.cfg -k T -k TN:1,2 -o locales/messages.pot .`
 then `pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching`.
@@ -17,9 +19,11 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
+from bot import catalog_quality
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
-KEYWORDS = {"T": None, "TN": (1, 2)}
+KEYWORDS = {"T": None, "TN": (1, 2), "TP": ((1, "c"), 2)}
 # A comment starting with this tag on the line before a T()/TN() call (or on the call's line) reaches the
 # translators as the entry's `#.` line: `# Translators: {tag} is a minutes tag such as agreed`.
 COMMENT_TAGS = ("Translators:",)
@@ -68,12 +72,24 @@ def sync(locales: Path = LOCALES, source: Path = ROOT / "bot") -> int:
             if not _translated(message.string):
                 missing += 1
                 print(f"{locale}: missing: {message.id!r}")
-        path = po_path(locale, locales)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as handle:
-            write_po(handle, catalog, sort_output=True, width=120, include_lineno=False)
+        save(catalog, locale, locales)
     print(f"{len(pot)} strings; {missing} translations missing")
+    problems = quality(locales)
+    if problems:
+        print(f"{len(problems)} wording problems: `python scripts/catalog.py check` lists them, "
+              "`python scripts/catalog.py fix` mends the typography")
     return 0
+
+
+def save(catalog: Catalog, locale: str, locales: Path = LOCALES) -> None:
+    path = po_path(locale, locales)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, sort_output=True, width=120, include_lineno=False)
+
+
+def quality(locales: Path = LOCALES) -> list[catalog_quality.Problem]:
+    return catalog_quality.check(load("fr", locales), load("en", locales))
 
 
 def _translated(string: object) -> bool:
@@ -88,16 +104,30 @@ def check() -> int:
     for locale in ("en", "fr"):
         catalog = load(locale)
         for message in pot:
-            entry = catalog.get(message.id)
+            entry = catalog.get(message.id, context=message.context)
             if message.id and (entry is None or not _translated(entry.string)):
                 bad += 1
                 print(f"{locale}: missing: {message.id!r}")
-    return 1 if bad else 0
+    problems = quality()
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} wording problems (rules: bot/catalog_quality.py, style: docs/style-fr.md)")
+    return 1 if bad or problems else 0
+
+
+def fix(locales: Path = LOCALES) -> int:
+    """Mend the mechanical French typography in place, then check what is left."""
+    catalog = load("fr", locales)
+    changed = catalog_quality.fix_catalog(catalog)
+    save(catalog, "fr", locales)
+    print(f"fr: {changed} strings mended")
+    return check()
 
 
 def main(argv: list[str]) -> int:
     action = argv[0] if argv else "check"
-    return {"sync": sync, "check": check}[action]()
+    return {"sync": sync, "check": check, "fix": fix}[action]()
 
 
 if __name__ == "__main__":

@@ -11,12 +11,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, RealClock, SimulatedClock
 from bot.config import BallotKeyError, Config, ConfigError, load_config
 from bot.logs import setup_logging
 from bot.storage.lock import AlreadyRunning, single_process_lock
+
+if TYPE_CHECKING:
+    from bot.web.site import Site
 
 log = logging.getLogger("forumbot")
 
@@ -90,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("what", choices=["commitments"], help="what to import")
     imp.add_argument("file", help="a .toml or .csv file (example: bot/demo/fr-2023-2025-FR0112.toml)")
     imp.add_argument("--at", type=moment, metavar="MOMENT", help="the moment the import is recorded at; " + AT_HELP)
+    web = add("web", "serve the public web site (read-only) until interrupted")
+    web.add_argument("--listen", help="the address to listen on (default: [web] listen, 127.0.0.1)")
+    web.add_argument("--port", type=int, help="the port (default: [web] port, 8080)")
+    web.add_argument("--at", type=moment, metavar="MOMENT", help="show the site as of this moment; " + AT_HELP)
+    site = add("site", "the public web site as static files")
+    site.add_argument("action", choices=["build"], help="build: write every page under DIR")
+    site.add_argument("dir", help="the folder to write into (created if missing)")
+    site.add_argument("--at", type=moment, metavar="MOMENT", help="build the site as of this moment; " + AT_HELP)
     db = add("db", "database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply the schema migrations")
     return parser
@@ -206,5 +218,34 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"check": cmd_check, "import": cmd_import, "db": cmd_db, "console": cmd_console, "demo": cmd_demo,
+def _site(args: argparse.Namespace) -> tuple[Config, Site]:
+    from bot.app import Forum
+    from bot.web.site import Site
+
+    config = _config(args)
+    forum = Forum(config, _clock(args, config))
+    return config, Site(forum.engine, config, forum.clock)
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from bot.web.server import serve_forever
+
+    config, site = _site(args)
+    host, port = args.listen or config.web.listen, args.port or config.web.port
+    print(f"forum-bot: the site is on http://{host}:{port}/", file=sys.stderr)
+    asyncio.run(serve_forever(site, host, port))
+    return 0
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    from bot.web.build import build
+
+    _, site = _site(args)
+    written = build(site, Path(args.dir))
+    print(f"wrote {written} files under {args.dir}")
+    return 0
+
+
+COMMANDS = {"web": cmd_web, "site": cmd_site,
+            "check": cmd_check, "import": cmd_import, "db": cmd_db, "console": cmd_console, "demo": cmd_demo,
             "run": cmd_run, "export": cmd_export}

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config_matrix import _devices, _trust
 from bot.rules.periods import DurationError, parse_duration
 
 SUPPORTED_LANGUAGES = ("fr", "en")
@@ -115,6 +116,15 @@ class MatrixConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The public web site (bot/web/), served by `forum-bot run` when enabled, or by `forum-bot web`."""
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = ""  # the site's public address, for the Atom feed's links (e.g. https://forum.example.org)
+
+
+@dataclass(frozen=True)
 class Config:
     """Every setting of the bot."""
 
@@ -129,6 +139,7 @@ class Config:
     matrix: MatrixConfig = field(default_factory=MatrixConfig)
     housekeeping: HousekeepingConfig = field(default_factory=HousekeepingConfig)
     leadership: LeadershipConfig = field(default_factory=LeadershipConfig)
+    web: WebConfig = field(default_factory=WebConfig)
     # The secret-ballot key (bot/ballot_key.py): FORUMBOT_BALLOT_KEY, else read from `ballot_key_file`, else (a
     # SQLite database) generated beside the database. `Forum` fills `ballot_key` with the key it resolved.
     ballot_key: str = ""
@@ -165,10 +176,15 @@ def _string(value: Any) -> str:
     return value
 
 
-def _int(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError
-    return value
+def _exactly(kind: type[T]) -> Callable[[Any], T]:  # a check that a value is a `kind` itself (True is no int)
+    def check(value: Any) -> T:
+        if type(value) is not kind:
+            raise TypeError
+        return value
+    return check
+
+
+_int, _bool = _exactly(int), _exactly(bool)
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -235,12 +251,15 @@ def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise ConfigError(key, "a table like [" + key + "]", value)
+    if key + "." in KNOWN_KEYS:
+        _reject_unknown(value, key + ".")
     return value
 
 
 KNOWN_KEYS = {
     "": {"database_url", "timezone", "default_language", "admins", "reminders", "cadence", "meetings",
-         "telegram", "matrix", "housekeeping", "leadership", "ballot_key_file"},
+         "telegram", "matrix", "housekeeping", "leadership", "ballot_key_file", "web"},
+    "web.": {"enabled", "listen", "port", "base_url"},
     "reminders.": {"meeting_lead_times", "vote_reminder_before", "overdue_digest_every",
                    "weekly_digest_every", "mandate_warning_before"},
     "cadence.": {"group_period_months", "plenary_period_months", "plenary_start_month",
@@ -274,7 +293,6 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
     admins = {net: _get(admins_table, net, "admins.", _strings, "a list of user ids or @names", ())
               for net in admins_table}
     rem = _section(data, "reminders")
-    _reject_unknown(rem, "reminders.")
     defaults_r = RemindersConfig()
     reminders = RemindersConfig(
         meeting_lead_times=_get(rem, "meeting_lead_times", "reminders.", _durations,
@@ -289,7 +307,6 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
                                     'a duration like "60d"', defaults_r.mandate_warning_before),
     )
     cad = _section(data, "cadence")
-    _reject_unknown(cad, "cadence.")
     defaults_c = CadenceConfig()
     cadence = CadenceConfig(
         group_period_months=_get(cad, "group_period_months", "cadence.", _month, "a number of months (1-12)",
@@ -302,14 +319,12 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
                                         'a duration like "14d"', defaults_c.second_reminder_before_end),
     )
     hk = _section(data, "housekeeping")
-    _reject_unknown(hk, "housekeeping.")
     housekeeping = HousekeepingConfig(
         processed_event_retention=_get(hk, "processed_event_retention", "housekeeping.", _retention,
                                        'a duration of at least 2d like "90d"',
                                        HousekeepingConfig().processed_event_retention),
     )
     ld = _section(data, "leadership")
-    _reject_unknown(ld, "leadership.")
     leadership = LeadershipConfig(
         retry_seconds=_get(ld, "retry_seconds", "leadership.", _seconds, "a number of seconds like 3",
                            LeadershipConfig().retry_seconds),
@@ -317,7 +332,6 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
                            LeadershipConfig().check_seconds),
     )
     tg = _section(data, "telegram")
-    _reject_unknown(tg, "telegram.")
     telegram = TelegramConfig(
         token=env.get("FORUMBOT_TELEGRAM_TOKEN") or _get(tg, "token", "telegram.", _string, "a bot token", ""),
         base_url=_get(tg, "base_url", "telegram.", _string, "a URL", ""),
@@ -327,7 +341,6 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
         webhook_port=_get(tg, "webhook_port", "telegram.", _int, "a port number", 8443),
     )
     mx = _section(data, "matrix")
-    _reject_unknown(mx, "matrix.")
     matrix = MatrixConfig(
         homeserver=_get(mx, "homeserver", "matrix.", _string, "a homeserver URL", ""),
         user_id=_get(mx, "user_id", "matrix.", _string, "a user id like @forum-bot:example.org", ""),
@@ -342,6 +355,11 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
         trusted_devices=_get(mx, "trusted_devices", "matrix.", _devices,
                              'a list like ["@alice:example.org ABCDEFGHIJ"] (user id, a space, device id)', ()),
     )
+    wb = _section(data, "web")
+    web = WebConfig(_get(wb, "enabled", "web.", _bool, "true or false", False),
+                    _get(wb, "listen", "web.", _string, "an address", "127.0.0.1"),
+                    _get(wb, "port", "web.", _int, "a port number", 8080),
+                    _get(wb, "base_url", "web.", _string, "a URL", "").rstrip("/"))
     if mx and matrix.homeserver and not matrix.user_id:
         raise ConfigError("matrix.user_id", "a user id like @forum-bot:example.org when matrix.homeserver is set")
     return Config(
@@ -356,30 +374,12 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
         meetings=_meetings(data),
         telegram=telegram,
         matrix=matrix,
-        housekeeping=housekeeping,
-        leadership=leadership,
+        housekeeping=housekeeping, leadership=leadership,
+        web=web,
         ballot_key=_ballot_key(env[BALLOT_KEY_ENV]) if env.get(BALLOT_KEY_ENV) else "",
         ballot_key_file=_get(data, "ballot_key_file", "", _string, "the path of a file holding the ballot key", ""),
         source=source,
     )
-
-
-def _devices(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise ValueError
-    devices = []
-    for item in value:
-        parts = str(item).split()
-        if len(parts) != 2 or not parts[0].startswith("@") or ":" not in parts[0]:
-            raise ValueError
-        devices.append(f"{parts[0]} {parts[1]}")
-    return tuple(devices)
-
-
-def _trust(value: Any) -> str:
-    if value not in ("tofu", "none"):
-        raise ValueError
-    return str(value)
 
 
 def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -> Config:

@@ -8,7 +8,6 @@ one cached `Translations` per locale, so two people can be answered in two langu
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +23,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from bot.config import SUPPORTED_LANGUAGES
+from bot.rules.text import fold  # noqa: F401  (re-exported: bot.i18n.fold is how wording compares keywords)
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -65,6 +65,9 @@ class Lang:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return translations(self.locale).ngettext(singular, plural, n)
 
+    def pgettext(self, context: str, msgid: str) -> str:
+        return str(translations(self.locale).pgettext(context, msgid))
+
 
 class Localizable(Protocol):
     """Anything that can be rendered for a reader."""
@@ -101,6 +104,19 @@ class T:
 
     def __repr__(self) -> str:
         return f"T({self.msgid!r}, {self.params!r})"
+
+
+class TP:
+    """A message in a context (gettext's msgctxt): `TP("feminine", "co-chair")` is the co-chair's title for a
+    person addressed in the feminine (coprésidente); bot/catalog_quality.py checks all three forms exist."""
+
+    __slots__ = ("context", "msgid", "params")
+
+    def __init__(self, context: str, msgid: str, **params: Any) -> None:
+        self.context, self.msgid, self.params = context, msgid, params
+
+    def render(self, lang: Lang) -> str:
+        return lang.pgettext(self.context, self.msgid).format(**_render_params(self.params, lang))
 
 
 class TN:
@@ -157,7 +173,14 @@ class Day:
     style: str = "long"
 
     def render(self, lang: Lang) -> str:
-        return babel_dates.format_date(self.value, format=self.style, locale=lang.locale)
+        return first_of_month(babel_dates.format_date(self.value, format=self.style, locale=lang.locale), lang)
+
+
+def first_of_month(text: str, lang: Lang) -> str:
+    """French writes the first day of a month as an ordinal: `1er mars 2024`, not `1 mars 2024`."""
+    if lang.locale == "fr" and text.startswith("1 "):
+        return "1er " + text[2:]
+    return text
 
 
 @dataclass(frozen=True)
@@ -168,7 +191,7 @@ class When:
 
     def render(self, lang: Lang) -> str:
         local = self.value.astimezone(lang.tz)
-        day = babel_dates.format_date(local.date(), format="long", locale=lang.locale)
+        day = first_of_month(babel_dates.format_date(local.date(), format="long", locale=lang.locale), lang)
         time = babel_dates.format_time(local, format="short", locale=lang.locale)
         return T("{date}, {time}", date=Raw(day), time=Raw(time)).render(lang)
 
@@ -181,9 +204,3 @@ class Percent:
 
     def render(self, lang: Lang) -> str:
         return babel_numbers.format_percent(self.value, locale=lang.locale)
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: how keywords are compared (réunion = reunion = RÉUNION)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -110,6 +110,8 @@ class Number(Kind):
 
     def __init__(self, low: int = 0, high: int = 1_000_000) -> None:
         self.low, self.high = low, high
+        if (low, high) != (0, 1_000_000):  # say the limits: `sieges=51` is refused for being too many
+            self.expected = T("a whole number from {low} to {high}", low=low, high=high)
 
     def convert(self, text: str) -> int:
         value = int(text)
@@ -277,23 +279,24 @@ class Opt:
         return {fold(self.name), fold(self.fr), *(fold(a) for a in self.aliases)}
 
 
-def _option_of(token: Token, options: Sequence[Opt]) -> tuple[Opt, str | None] | None:
+def _option_of(token: Token, options: Sequence[Opt]) -> tuple[Opt, str | None, str] | None:
+    """The option a token sets, its value, and the key as the person typed it (`jusqua`, not `until`)."""
     if token.quoted:
         return None
     key, sep, value = token.text.partition("=")
     for opt in options:
         if fold(key) in opt.names():
             if sep and opt.kind is not None:
-                return opt, value
+                return opt, value, key
             if not sep and opt.kind is None:
-                return opt, None
+                return opt, None, key
     return None
 
 
 def bind(raw: str, tokens: list[Token], params: Sequence[Param], options: Sequence[Opt]) -> dict[str, Any]:
     """Read params and options from tokens; raise ArgError saying what is missing or wrong."""
     values: dict[str, Any] = {opt.name: (False if opt.kind is None else None) for opt in options}
-    found: list[tuple[Opt, str | None]] = []
+    found: list[tuple[Opt, str | None, str]] = []
     positional: list[Token] = []
     has_text = any(isinstance(p.kind, Text) for p in params)
     # Options stand anywhere before free text, and after it at the end.
@@ -308,9 +311,8 @@ def bind(raw: str, tokens: list[Token], params: Sequence[Param], options: Sequen
             found.append(option)
         else:
             positional.append(token)
-    for opt, value in found:
-        values[opt.name] = True if opt.kind is None else (
-            opt.kind.convert_or_fail(value or "") if value else _missing_option(opt))
+    for opt, value, key in found:
+        values[opt.name] = True if opt.kind is None else _option_value(opt, value, key)
     i = 0
     for param in params:
         if i >= len(positional):
@@ -330,6 +332,13 @@ def bind(raw: str, tokens: list[Token], params: Sequence[Param], options: Sequen
     return values
 
 
-def _missing_option(opt: Opt) -> Any:
+def _option_value(opt: Opt, value: str | None, key: str) -> Any:
+    """An option's value; a refusal names the option as it was typed, in the person's language."""
     assert opt.kind is not None
-    raise ArgError(T("The option {name}= needs {expected}.", name=Raw(opt.name), expected=opt.kind.expected))
+    if not value:
+        raise ArgError(T("The option {name}= needs {expected}.", name=Raw(key), expected=opt.kind.expected))
+    try:
+        return opt.kind.convert(value)
+    except (ValueError, ArithmeticError) as exc:
+        raise ArgError(T("{name}={value}: the option {name}= needs {expected}.", name=Raw(key), value=Raw(value),
+                         expected=opt.kind.expected)) from exc

@@ -32,6 +32,7 @@ class Command:
     fr: str
     help: T
     usage: T | None = None
+    example: T | None = None  # shown by /help under the usage (else bot/handlers/help_examples.py has it)
     params: Sequence[Param] = ()
     options: Sequence[Opt] = ()
     roles: frozenset[str] | None = None

@@ -16,7 +16,7 @@ from bot.context import Context
 from bot.domain.people import identify, roles_of
 from bot.domain.rooms import room_for
 from bot.errors import ArgError, PermissionDenied, UserError
-from bot.i18n import Lines, Localizable, Raw, T, either, normalize_language
+from bot.i18n import TN, Lines, Localizable, Raw, T, either, normalize_language
 from bot.messages import Handled, Incoming
 from bot.notify import Outbox
 from bot.parsing import MAX_COMMAND_LENGTH, bind, clean_text, tokenize
@@ -128,8 +128,9 @@ class Router:
         if command is None:
             return self._answer_failure(msg, self._unknown(name), "unknown", record=True)
         if len(text) > MAX_COMMAND_LENGTH:
-            return self._answer_failure(msg, T("Your message is too long ({size} characters); the limit is "
-                                               "{limit}.", size=len(text), limit=MAX_COMMAND_LENGTH),
+            return self._answer_failure(msg, TN("Your message is too long ({n} character); the limit is {limit}.",
+                                                "Your message is too long ({n} characters); the limit is {limit}.",
+                                                len(text), limit=MAX_COMMAND_LENGTH),
                                         "too_long", record=True)
         return await self._run(msg, command, lambda ctx: self._dispatch(ctx, command, args))
 

@@ -25,6 +25,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "bot.app": ("bot.cli", "bot.runtime", "bot.transports"),
     "bot.bot_rooms": ("bot.cli", "bot.runtime", "bot.transports"),
     "bot.runtime": ("bot.cli",),
+    # the web site reads the core like a transport, but through domain queries and wording (never a handler)
+    "bot.web": ("bot.cli", "bot.runtime", "bot.transports", "bot.router", *CHAT, "bot.scheduling"),
 }
 BASE = ("bot.clock", "bot.config", "bot.i18n", "bot.catalogs", "bot.errors", "bot.messages", "bot.logs")
 for base in BASE:

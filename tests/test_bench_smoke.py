@@ -29,6 +29,8 @@ def run_bench(script: str, *args: str) -> str:
     ("startup.py", ("--rounds", "1", "--idle", "0.1"), "ratio (bot ready / baseline imports"),
     ("telegram_throughput.py", ("--updates", "20", "--rounds", "1"), "every update recorded once"),
     ("matrix_roundtrip.py", ("--messages", "2"), "ratio (bot / echo, medians)"),
+    ("web.py", ("--small", "50", "--large", "200", "--rounds", "1", "--seconds", "0.3", "--concurrency", "2"),
+     "ratio (page / static file)"),
 ])
 def test_bench_script_runs(script: str, args: tuple[str, ...], expect: str) -> None:
     if script == "matrix_roundtrip.py" and not synapse_available():

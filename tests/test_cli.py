@@ -50,7 +50,7 @@ def test_script_then_exports(tmp_path: Path) -> None:
                       "[dm] bob: /apply hello\n[secretariat] alice: /accept A1\n")
     result = forum_bot("console", "--script", str(script), "--db", db)
     assert result.returncode == 0, result.stderr
-    assert "[dm bob] bot: Bienvenue ! Votre candidature A1 est acceptée" in result.stdout
+    assert "[dm bob] bot: Bienvenue\u202f! Votre candidature A1 est acceptée" in result.stdout
     notifications = json.loads(forum_bot("export", "notifications", "--db", db, "--at", "2024-01-15 10:00").stdout)
     assert [(n["kind"], n["target"]) for n in notifications] == [
         ("application_received", "secretariat"), ("application_outcome", "dm bob")]

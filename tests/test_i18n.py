@@ -29,7 +29,7 @@ def test_every_string_is_translated(locale: str) -> None:
     catalog = load(locale)
     missing = []
     for message in MESSAGES:
-        entry = catalog.get(message.id)
+        entry = catalog.get(message.id, context=message.context)
         strings = entry.string if entry is not None else None
         values = tuple(strings) if isinstance(strings, tuple | list) else (strings,)
         if entry is None or entry.fuzzy or not all(values):
@@ -42,7 +42,7 @@ def test_placeholders_match(locale: str) -> None:
     catalog = load(locale)
     wrong = []
     for message in MESSAGES:
-        entry = catalog.get(message.id)
+        entry = catalog.get(message.id, context=message.context)
         if entry is None:
             continue
         expected = set().union(*(PLACEHOLDER.findall(i) for i in _ids(message)))
@@ -58,7 +58,7 @@ def test_placeholders_match(locale: str) -> None:
 def test_rendering_depends_on_the_reader() -> None:
     paris = ZoneInfo("Europe/Paris")
     message = T("Working group {slug} created: {name}.", slug="open-data", name="Open data")
-    assert message.render(Lang("fr", paris)) == "Groupe de travail open-data créé : Open data."
+    assert message.render(Lang("fr", paris)) == "Groupe de travail open-data créé\u202f: Open data."
     assert message.render(Lang("en", paris)) == "Working group open-data created: Open data."
 
 
@@ -74,3 +74,15 @@ def test_plural_forms_follow_the_language() -> None:
     lang = Lang("en", ZoneInfo("UTC"))
     assert TN("{n} vote", "{n} votes", 1).render(lang) == "1 vote"
     assert TN("{n} vote", "{n} votes", 3).render(lang) == "3 votes"
+
+
+def test_the_first_of_the_month_is_an_ordinal_in_french() -> None:
+    from datetime import UTC, date, datetime
+
+    from bot.i18n import Day
+
+    paris = ZoneInfo("Europe/Paris")
+    assert Day(date(2024, 3, 1)).render(Lang("fr", paris)) == "1er mars 2024"
+    assert Day(date(2024, 3, 11)).render(Lang("fr", paris)) == "11 mars 2024"
+    assert Day(date(2024, 3, 1)).render(Lang("en", paris)) == "March 1, 2024"
+    assert When(datetime(2024, 2, 29, 23, 30, tzinfo=UTC)).render(Lang("fr", paris)) == "1er mars 2024 à 00:30"

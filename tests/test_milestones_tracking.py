@@ -77,7 +77,7 @@ async def test_every_period_form_through_the_command(forum: Forum, lang: str, ty
 async def test_bad_period_lists_the_accepted_forms(forum: Forum, lang: str) -> None:
     out = await play(forum, SETUP + f"[dm] alice: /lang {lang}\n[dm] alice: /milestone add FR0112 Q5 2024 x\n")
     reply = bot_lines(out)[-1]
-    assert ("« Q5 2024 »" if lang == "fr" else "“Q5 2024”") in reply
+    assert ("«\u202fQ5 2024\u202f»" if lang == "fr" else "“Q5 2024”") in reply
     assert "2024-02-15, 2024-02, February 2024, février 2024, Q3 2024, T3 2024, H1 2024, S1 2024, 2025" in reply
     assert ("Formes acceptées" if lang == "fr" else "Accepted forms") in reply
     assert _milestones(forum) == []
@@ -230,14 +230,14 @@ async def test_export_keys_and_overdue_as_of_export_time(forum: Forum) -> None:
     assert before[0] | {"done_at": None} == {
         "id": "M1", "commitment": "FR0112", "title": "Call", "due": "2024-02-29", "period": "février 2024",
         "period_key": "2024-02", "status": "done", "done_at": None, "done_by": before[0]["done_by"],
-        "evidence": "https://example.org/call", "overdue": False}
+        "evidence": "https://example.org/call", "evidence_note": None, "overdue": False}
     assert before[0]["done_at"].startswith("2024-01-15T08:00")
     assert (before[1]["status"], before[1]["overdue"], after[1]["overdue"]) == ("pending", False, True)
     assert updates == [{"id": 1, "commitment": "FR0112", "milestone": "M2", "author": "carol", "progress": 40,
                         "level": "limited", "text": "preparing https://example.org/prep",
                         "evidence": "https://example.org/prep", "created_at": updates[0]["created_at"]}]
     assert csv_text.splitlines()[0] == ("id,commitment,title,due,period,period_key,status,done_at,done_by,"
-                                        "evidence,overdue")
+                                        "evidence,evidence_note,overdue")
 
 
 async def test_calendar_has_pending_due_dates(forum: Forum) -> None:

@@ -37,6 +37,7 @@ OPEN_AND_CHANGING = {  # they change the record, for the sender's own business
     "vote",  # casting one's own ballot (the handler checks the electorate)
     "action done",  # one's own action item (the handler checks)
     "lang",  # one's own language (the room's: the handler checks)
+    "address",  # how one's own titles are written
 }
 OPEN_AND_READING = {
     "calendar", "commitments", "status", "decisions", "help", "start", "whoami", "vote status", "votes", "export",

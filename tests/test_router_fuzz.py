@@ -73,6 +73,7 @@ TOUR = [
     "/election open Treasurer seats=1 candidates=@bob closes=14d term=2y public", "/vote V4 @bob",
     "/election resolve V4 @bob", "/export decisions csv", "/export members json", "/export meetings ics",
     "/group add transport Transport and mobility", "/group list", ("bob", "dm", "/lang en"),
+    ("bob", "dm", "/address masculine"),
     ("root", "open-data", "/lang room fr"), "/meeting plan plenary 2024-04-02 14:00 Town hall",
     "/meeting move S2 2024-03-05 14:00", "/meeting cancel S3 not enough members available", "/meetings",
     "/milestone add FR0112 Q3 2024 Mid-term review", ("bob", "open-data", "/milestone done M1 https://example.org/r"),

@@ -15,8 +15,11 @@ from bot.rules.progress import (
     ProgressOutOfRange,
     check_progress_and_level,
     days_late,
+    derived_progress,
     is_late,
+    level_of_percent,
     local_today,
+    milestone_percent,
     overdue_from,
     slot_after,
     slot_at,
@@ -124,3 +127,37 @@ def test_floor_and_after_frame_every_moment(moment: datetime) -> None:
 def test_slots_are_the_anchor_plus_whole_intervals(moment: datetime, every: timedelta) -> None:
     floor = slot_floor(moment, MONDAY_9, every, PARIS)
     assert (floor.astimezone(PARIS).replace(tzinfo=None) - MONDAY_9) % every == timedelta(0)
+
+
+# --------------------------------------------------------------------------- a commitment's progress (docs/progress.md)
+
+
+def test_a_milestone_counts_its_own_report_until_it_is_done() -> None:
+    assert milestone_percent(True, None, None) == 100
+    assert milestone_percent(True, 10, "limited") == 100
+    assert milestone_percent(False, 40, "limited") == 40
+    assert milestone_percent(False, None, "substantial") == 75
+    assert milestone_percent(False, None, "limited") == 25
+    assert milestone_percent(False, None, None) == 0
+    assert milestone_percent(False, 100, "complete") == 99  # done only once marked done, with its evidence
+
+
+def test_a_commitment_with_milestones_takes_their_mean() -> None:
+    assert derived_progress([]) is None  # without milestones its own updates say its progress
+    assert derived_progress([0, 0]) == (0, CompletionLevel.NOT_STARTED)
+    assert derived_progress([100, 40, 0]) == (46, CompletionLevel.LIMITED)
+    assert derived_progress([100, 60, 60]) == (73, CompletionLevel.SUBSTANTIAL)
+    assert derived_progress([100, 100]) == (100, CompletionLevel.COMPLETE)
+    assert derived_progress([1, 0, 0]) == (1, CompletionLevel.LIMITED)  # started is not "not started"
+    assert derived_progress([100] * 199 + [99]) == (99, CompletionLevel.SUBSTANTIAL)  # not complete until all are
+
+
+@given(st.lists(st.integers(0, 100), min_size=1, max_size=30))
+def test_the_derived_level_agrees_with_the_derived_percentage(percents: list[int]) -> None:
+    result = derived_progress(percents)
+    assert result is not None
+    progress, level = result
+    assert check_progress_and_level(progress, level) == (progress, level)
+    assert (progress == 100) == all(p == 100 for p in percents)
+    assert (progress == 0) == all(p == 0 for p in percents)
+    assert level_of_percent(progress) is level

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from bench.statements import measure
 
-BUDGETS = {"first ballot": 13, "changed ballot": 13, "status update": 11, "/status": 15}
+# "status update" 11 → 12: the bench reports on a milestone (`/update M1 40%`, docs/progress.md), whose lookup and
+# its commitment's are two statements where a commitment code was one.
+BUDGETS = {"first ballot": 13, "changed ballot": 13, "status update": 12, "/status": 15}
 
 
 async def test_everyday_commands_stay_within_their_statement_budget(tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ async def test_structure_conversation_in_groups_and_private(tg: TelegramBot, emu
     replies = {r.chat_id: r for r in sent}
     assert replies[frank.id].text.startswith("Thank you. Your application is A1")
     notice = replies[secretariat.id]
-    assert notice.text == "Nouvelle candidature A1 de @frank : I lead &lt;b&gt;Open&lt;/b&gt; &amp; co"  # room in fr
+    assert notice.text == "Nouvelle candidature A1 de @frank\u202f: I lead &lt;b&gt;Open&lt;/b&gt; &amp; co"  # in fr
     assert emu.message(secretariat, notice.message_id)["text"].endswith("I lead <b>Open</b> & co")
 
     sent = await tg.say(secretariat, alice, "/accept A1 open-data")

@@ -177,7 +177,7 @@ async def test_bot_added_introduces_itself_and_removed_stops_sending(tg: Telegra
     emu.add_bot_to_group(group, alice)
     await tg.settle(before + 2)
     [intro] = emu.messages_in(group)
-    assert intro.text.startswith("Bonjour ! Je suis le bot du forum.")  # the room's language: the default, fr
+    assert intro.text.startswith("Bonjour\u202f! Je suis le bot du forum.")  # the room's language: the default, fr
     before = tg.transport.processed
     emu.remove_bot_from_group(group, alice)
     await tg.settle(before + 2)

@@ -173,3 +173,11 @@ def group_by_slug(session: Session, slug: str) -> WorkingGroup | None:
 def group_slug(session: Session, group_id: int | None) -> str | None:
     group = session.get(WorkingGroup, group_id) if group_id else None
     return group.slug if group else None
+
+
+def current_mandates(session: Session, now: datetime) -> list[tuple[RoleRow, Person]]:
+    """Every role held at `now`, with its holder, by role, group and name."""
+    rows = session.exec(select(RoleRow, Person).join(Person, col(Person.id) == RoleRow.person_id)
+                        .where(RoleRow.since <= now, or_(col(RoleRow.until).is_(None), col(RoleRow.until) > now))
+                        .order_by(col(RoleRow.role), col(RoleRow.group_id), col(Person.display_name))).all()
+    return [(role, person) for role, person in rows]

@@ -28,14 +28,14 @@ class Exporter:
     name: str
     fields: tuple[str, ...]
     rows: Callable[[Session, Config, datetime], list[Row]]
-    formats: tuple[str, ...] = ("json", "csv")
+    formats: tuple[str, ...] = ("json", "csv", "excel")
     documents: Mapping[str, Document] = field(default_factory=dict)
 
 
 exporters: dict[str, Exporter] = {}
 
 
-def exporter(name: str, fields: tuple[str, ...], formats: tuple[str, ...] = ("json", "csv"),
+def exporter(name: str, fields: tuple[str, ...], formats: tuple[str, ...] = ("json", "csv", "excel"),
              documents: Mapping[str, Document] | None = None
              ) -> Callable[[Callable[[Session, Config, datetime], list[Row]]],
                            Callable[[Session, Config, datetime], list[Row]]]:
@@ -55,17 +55,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _cell(value: Any) -> Any:
+    """A CSV cell: empty for None, true/false, a list as `a; b`, a mapping as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list) and all(not isinstance(v, list | dict) for v in value):
+        return "; ".join("" if v is None else str(v) for v in value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
 def write(rows: list[Row], fields: tuple[str, ...], fmt: str) -> str:
-    """Serialise rows: JSON (a list of objects) or CSV (a header line, then one line per row)."""
+    """Serialise rows: JSON (a list of objects), CSV (a header line, then one line per row) or `excel`: CSV as a
+    French Excel opens it cleanly (a UTF-8 byte order mark, `;` between cells)."""
     clean = [{key: _plain(row.get(key)) for key in fields} for row in rows]
     if fmt == "json":
         return json.dumps(clean, ensure_ascii=False, indent=2) + "\n"
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\n")
+    if fmt == "excel":
+        buffer.write("\ufeff")
+    writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\n",
+                            delimiter=";" if fmt == "excel" else ",")
     writer.writeheader()
     for row in clean:
-        writer.writerow({k: ("" if v is None else json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict)
-                             else v) for k, v in row.items()})
+        writer.writerow({k: _cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 

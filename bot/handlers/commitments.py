@@ -15,7 +15,7 @@ from bot.domain.tracking.commitments import (
 from bot.domain.tracking.importing import PlanImportError, import_commitments, read_plan
 from bot.errors import UserError
 from bot.handlers.tracking import CommitmentCode, commitment_by_code, refusals
-from bot.i18n import Lines, Localizable, Raw, T
+from bot.i18n import TN, Lines, Localizable, Raw, T
 from bot.parsing import Opt, Param, Slug, Text
 from bot.registry import STAFF, command, registry
 from bot.rules.progress import days_late, local_today
@@ -50,12 +50,13 @@ NO_COMMITMENT = T("There is no commitment yet. The secretariat adds them with /c
 
 def _overview_line(p: CommitmentProgress) -> Localizable:
     """`• FR0112 — title (group) — 60 %, substantial — 1/3 milestones done — ⚠️ late: M2`."""
-    c, level, late = p.commitment, p.level, p.late
+    c, figure, late = p.commitment, p.figure, p.late
     return Lines([
         Raw(f"• {c.code} — {c.title}"),
         Raw(f" ({p.group_slug})") if p.group_slug else None,
-        Lines([Raw(" — "), progress_text(level.progress, level.level)], sep="") if level else None,
-        Raw(" — "), T("{done}/{total} milestones done", done=Raw(str(p.done)), total=Raw(str(len(p.milestones)))),
+        Lines([Raw(" — "), progress_text(figure.progress, figure.level)], sep="") if figure else None,
+        Raw(" — "), TN("{done}/{n} milestone done", "{done}/{n} milestones done", len(p.milestones),
+                             done=Raw(str(p.done))),
         Lines([Raw(" — ⚠️ "), T("late: {refs}", refs=Raw(", ".join(f"M{m.id}" for m in late)))], sep="")
         if late else None,
     ], sep="")
@@ -72,13 +73,34 @@ async def commitments(ctx: Context) -> None:
     ctx.reply(Lines([T("Commitments:"), *(_overview_line(p) for p in overview)]))
 
 
+def _level_line(p: CommitmentProgress) -> Localizable:
+    """`Level: 47 %, limited (from its milestones)`: the rule of docs/progress.md, and where the figure comes from."""
+    figure = p.figure
+    if figure is None:
+        return T("Level: {level}", level=T("no report yet"))
+    summary = progress_text(figure.progress, figure.level) or T("no report yet")
+    if figure.derived:
+        return T("Level: {level} (from its milestones)", level=summary)
+    return T("Level: {level} (from its updates)", level=summary)
+
+
+def _milestones_line(p: CommitmentProgress) -> Localizable | None:
+    """`Milestones: M1 complete · M2 40 %, limited · M4 no report yet`."""
+    if not p.milestones:
+        return None
+    parts = [Lines([mref(m), Raw(" "), progress_text(f.progress, f.level) or T("no report yet")], sep="")
+             for m in p.milestones for f in [p.milestone_figure(m)]]
+    return T("Milestones: {list}", list=Lines(parts, sep=" · "))
+
+
 def _status_block(p: CommitmentProgress, authors_: dict[int, Who]) -> Localizable:
-    """A commitment's level, last update, next milestone and late ones."""
-    c, level, update, upcoming = p.commitment, p.level, p.last_update, p.upcoming
+    """A commitment's level, its milestones' levels, last update, next milestone and late ones."""
+    c, update, upcoming = p.commitment, p.last_update, p.upcoming
+    milestones_line = _milestones_line(p)
     return Lines([
         Lines([Raw(f"{c.code} — {c.title}"), Raw(f" ({p.group_slug})") if p.group_slug else None], sep=""),
-        Lines([Raw("  "), T("Level: {level}", level=progress_text(level.progress, level.level)
-                            if level else T("no report yet"))], sep=""),
+        Lines([Raw("  "), _level_line(p)], sep=""),
+        Lines([Raw("  "), milestones_line], sep="") if milestones_line else None,
         Lines([Raw("  "), last_update_line(update, authors_.get(update.person_id) if update else None)], sep=""),
         Lines([Raw("  "), T("Next milestone: {ref} {due} — {title}", ref=mref(upcoming[0]),
                             due=due_text(upcoming[0]), title=Raw(upcoming[0].title))

@@ -9,9 +9,10 @@ from sqlmodel import Session, col, select
 
 from bot.config import Config
 from bot.context import Context
+from bot.domain.decisions import DecisionFilter, find_decisions
 from bot.domain.votes import Outcome
 from bot.exports import Row, exporter
-from bot.i18n import Day, Lines, Localizable, Percent, Raw, T, fold
+from bot.i18n import Day, Lines, Localizable, Percent, Raw, T
 from bot.parsing import Param, Text
 from bot.registry import command
 from bot.storage.tables import Decision, Person, WorkingGroup
@@ -49,19 +50,15 @@ def decision_line(session: Session, decision: Decision, tz: ZoneInfo) -> Lines:
 @command("decisions", "decisions", help=T("the register of decisions"), usage=T("/decisions [text]"),
          params=[Param("query", Text(), optional=True)])
 async def decisions(ctx: Context, query: str | None) -> None:
-    rows = ctx.session.exec(select(Decision).order_by(col(Decision.decided_at).desc(), col(Decision.id).desc())
-                            ).all()
-    if query:
-        rows = [d for d in rows if fold(query) in fold(d.title)]
-    if not rows:
+    page = find_decisions(ctx.session, ctx.config.tz, DecisionFilter(text=query), limit=LIMIT)
+    if not page.items:
         ctx.reply(T("No decision matches “{query}”.", query=Raw(query)) if query else
                   T("The register is empty: no decision yet."))
         return
-    shown = rows[:LIMIT]
     ctx.reply(Lines([T("Register of decisions (newest first):"),
-                     *(decision_line(ctx.session, d, ctx.lang.tz) for d in shown),
-                     T("… and {n} more: /export decisions gives them all.", n=len(rows) - LIMIT)
-                     if len(rows) > LIMIT else None]))
+                     *(decision_line(ctx.session, d, ctx.lang.tz) for d in page.items),
+                     T("… and {n} more: /export decisions gives them all.", n=page.total - LIMIT)
+                     if page.has_next else None]))
 
 
 @exporter("decisions", ("id", "title", "outcome", "decided_at", "body", "group", "votes_for", "votes_against",

@@ -73,9 +73,10 @@ async def election_open(ctx: Context, title: str, seats: int | None, candidates:
     except NobodyMayVote as refused:
         raise nobody_may_vote(ctx, refused) from None
     announce_opened(ctx, opened)
-    ctx.reply(T("Election {ref} is open: {seats} seats, {n} candidates, {voters} voters, until {when}.",
-                ref=vid(opened.vote.id), seats=seats, n=len(ids), voters=opened.electorate,
-                when=When(opened.vote.closes_at)))
+    ctx.reply(T("Election {ref} is open: {seats}, {candidates}, {voters}, until {when}.",
+                ref=vid(opened.vote.id), seats=TN("{n} seat", "{n} seats", seats),
+                candidates=TN("{n} candidate", "{n} candidates", len(ids)),
+                voters=TN("{n} voter", "{n} voters", opened.electorate), when=When(opened.vote.closes_at)))
 
 
 @command("election resolve", "election departager", help=T("settle a tie for the last seat of an election"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -9,38 +10,53 @@ from sqlmodel import Session, col, select
 from bot.config import Config
 from bot.context import Context
 from bot.domain.people import active_roles
+from bot.domain.visibility import CHAT_AUDIENCE, visible_exports
 from bot.errors import UserError
 from bot.exports import Row, export, exporter, exporters
-from bot.i18n import Raw, T, fold
+from bot.i18n import Lang, Lines, Raw, T, fold
 from bot.messages import Attachment, Extras
 from bot.parsing import Choice, Param, Word
 from bot.registry import command
 from bot.storage.tables import Account, OutboxMessage, Person, Room, WorkingGroup
 
-EXPORT_ALIASES = {"membres": "members", "jalons": "milestones", "avancements": "updates",
-                  "reunions": "meetings", "engagements": "commitments"}
-FORMAT = Choice({"json": (), "csv": (), "ics": ()}, T("json, csv or ics"))
+EXPORT_ALIASES = {"membres": "members", "jalons": "milestones", "avancements": "updates", "reunions": "meetings"}
+FRENCH_KINDS = {"decisions": "décisions", "milestones": "jalons", "updates": "avancements", "meetings": "réunions"}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An export's name as the reader types it: `meetings` in English, `réunions` in French (accents optional)."""
+
+    name: str
+
+    def render(self, lang: Lang) -> str:
+        if lang.locale == "fr":
+            return FRENCH_KINDS.get(self.name) or next((k for k, v in EXPORT_ALIASES.items() if v == self.name),
+                                                       self.name)
+        return self.name
+FORMAT = Choice({"json": (), "csv": (), "excel": (), "ics": ()}, T("json, csv, excel or ics"))
 
 
 @command("export", "exporter", help=T("the open register as a file"),
-         usage=T("/export decisions|milestones|updates|meetings|votes|members [csv|json]"),
-         params=[Param("what", Word()), Param("fmt", FORMAT, optional=True)])
-async def export_command(ctx: Context, what: str, fmt: str | None) -> None:
-    name = EXPORT_ALIASES.get(fold(what), fold(what))
-    if name not in exporters or name == "notifications":
-        raise UserError(T("I can export: {kinds}.", kinds=Raw(", ".join(
-            sorted(k for k in exporters if k != "notifications")))))
+         usage=T("/export decisions|milestones|updates|meetings|votes|members [json|csv|excel] — excel: a CSV file for "
+                 "Excel in French, semicolon-separated"),
+         params=[Param("what", Word(), optional=True), Param("fmt", FORMAT, optional=True)])
+async def export_command(ctx: Context, what: str | None, fmt: str | None) -> None:
+    name = EXPORT_ALIASES.get(fold(what or ""), fold(what or ""))
+    offered = visible_exports(exporters, CHAT_AUDIENCE)
+    if name not in offered:
+        raise UserError(T("I can export: {kinds}.", kinds=Lines([Kind(k) for k in offered], sep=", ")))
     fmt = fmt or "json"
     if fmt not in exporters[name].formats:
-        raise UserError(T("The {kind} export comes as {formats}.", kind=Raw(name),
+        raise UserError(T("The {kind} export comes as {formats}.", kind=Kind(name),
                           formats=Raw(", ".join(exporters[name].formats))))
     content = export(ctx.session, ctx.config, ctx.now, name, fmt)
-    filename = f"{name}-{ctx.now.date().isoformat()}.{fmt}"
-    ctx.reply(T("Here is the export of {kind}.", kind=Raw(name)),
+    filename = f"{name}-{ctx.now.date().isoformat()}.{'csv' if fmt == 'excel' else fmt}"
+    ctx.reply(T("Here is the export of {kind}.", kind=Kind(name)),
               extras=Extras(attachment=Attachment(filename, MIME[fmt], content)))
 
 
-MIME = {"json": "application/json", "csv": "text/csv", "ics": "text/calendar"}
+MIME = {"json": "application/json", "csv": "text/csv", "excel": "text/csv", "ics": "text/calendar"}
 
 
 def target_label(session: Session, message: OutboxMessage) -> str:

@@ -9,6 +9,7 @@ from bot.errors import ArgError, UserError
 from bot.i18n import T
 from bot.parsing import Choice, Param
 from bot.registry import command
+from bot.wording.people import ADDRESS_NAMES, role_label
 
 LANGUAGE = Choice({"fr": ("francais", "french"), "en": ("english", "anglais")}, T("fr or en"))
 
@@ -39,3 +40,17 @@ async def lang_room(ctx: Context, language: str) -> None:
     ctx.room.language = language
     ctx.audit("room.language", "room", ctx.room.id, language=language)
     ctx.reply(T("This room now speaks {language}.", language=LANGUAGE_NAMES[language]))
+
+
+ADDRESS = Choice({"feminine": ("feminin", "feminine", "f"), "masculine": ("masculin", "m"),
+                  "neutral": ("neutre", "epicene", "n")}, T("feminine, masculine or neutral"))
+
+
+@command("address", "adresse", help=T("how your titles are written: feminine, masculine or neutral"),
+         usage=T("/address feminine|masculine|neutral — neutral (epicene) unless you choose"),
+         example=T("/address feminine"), params=[Param("form", ADDRESS)])
+async def address(ctx: Context, form: str) -> None:
+    ctx.person.address = form
+    ctx.audit("person.address", "person", ctx.person.id, address=form)
+    ctx.reply(T("Your titles will be written in the {form} form, e.g. {title}.", form=ADDRESS_NAMES[form],
+                title=role_label(Role.COCHAIR, form)))

@@ -174,4 +174,4 @@ def meeting_rows(session: Session, config: Config, now: datetime) -> list[Row]:
 exporter("meetings", fields=("id", "kind", "group", "starts_at", "local_start", "timezone", "place", "status",
                              "cancel_reason", "cancelled_at", "cancelled_by", "agenda", "agenda_approved_at",
                              "attendance", "topics", "agreed", "actions"),
-         formats=("json", "csv", "ics"), documents={"ics": ics_document})(meeting_rows)
+         formats=("json", "csv", "excel", "ics"), documents={"ics": ics_document})(meeting_rows)

@@ -33,6 +33,7 @@ from bot.handlers.tracking import (
 from bot.i18n import Lines, Localizable, Raw, T
 from bot.parsing import Param, Ref, Text, Word
 from bot.registry import MEMBERS, STAFF, command, registry
+from bot.rules.evidence import BadLink, read_evidence
 from bot.rules.periods import Period
 from bot.rules.progress import days_late, is_late, local_today
 from bot.storage.tables import Milestone
@@ -41,7 +42,7 @@ from bot.wording.tracking import OnDay, authors, days_late_text, due_text, late_
 MILESTONE = Ref("M", T("a milestone id like M4"))
 
 registry.add("milestone", "jalon", help=T("the milestones of a commitment"),
-             usage=T("/milestone add <code> <due> <title> · /milestone done M4 [evidence link]"))
+             usage=T("/milestone add <code> <due> <title> · /milestone done M4 [evidence link or note]"))
 
 
 @command("milestone add", "jalon ajouter", help=T("add a milestone to a commitment"), roles=STAFF,
@@ -61,24 +62,36 @@ async def milestone_add(ctx: Context, code: str, due: Period, title: str) -> Non
 
 
 @command("milestone done", "jalon fait", help=T("mark a milestone as done, with its evidence"), roles=MEMBERS,
-         usage=T("/milestone done M4 [evidence link] — e.g. /milestone done M4 https://example.org/report"),
+         usage=T("/milestone done M4 [evidence link or note] — e.g. /milestone done M4 https://example.org/report · "
+                 "/milestone done M4 minutes approved at the plenary of 12 June"),
          params=[Param("number", MILESTONE),
-                 Param("evidence", Text().with_expected(T("a link to the evidence")), optional=True)])
+                 Param("evidence", Text().with_expected(T("a link to the evidence, or a note")), optional=True)])
 async def milestone_done(ctx: Context, number: int, evidence: str | None) -> None:
     milestone = milestone_by_number(ctx.session, number)
     commitment = commitment_of(ctx.session, milestone)
     require_reporter(ctx, commitment)
     try:
-        done = mark_done(ctx.uow, ctx.person_id, milestone, evidence)
+        given = read_evidence(evidence)
+    except BadLink as exc:
+        raise UserError(Lines([
+            T("“{text}” looks like a link but is not a web address I can use.", text=Raw(exc.text)),
+            T("Give a full address such as https://example.org/report, or write the evidence as plain text."),
+        ])) from exc
+    try:
+        done = mark_done(ctx.uow, ctx.person_id, milestone, given)
     except AlreadyDone as exc:
         raise UserError(T("Milestone M{id} was already marked done on {date}.", id=Raw(str(number)),
                           date=OnDay(exc.done_at))) from exc
-    ctx.reply(T("Milestone {ref} of {code} is done: {title}.", ref=mref(milestone), code=Raw(commitment.code),
-                title=Raw(milestone.title)))
+    ctx.reply(Lines([
+        T("Milestone {ref} of {code} is done: {title}.", ref=mref(milestone), code=Raw(commitment.code),
+          title=Raw(milestone.title)),
+        T("Evidence: {link}", link=Raw(given.link)) if given.link and not given.note else None,
+        T("Note: {note}", note=Raw(given.note)) if given.note else None,
+    ]))
     if not done.was_late:
         return
     closing = late_done_notice(milestone, commitment, done.days_late,
-                               authors(ctx.session, [ctx.person_id])[ctx.person_id], evidence)
+                               authors(ctx.session, [ctx.person_id])[ctx.person_id], given)
     rooms = commitment_rooms(ctx.outbox, commitment)
     ctx.outbox.to_rooms([(room, closing) for room in rooms if room.id != ctx.room.id], kind="milestone_done",
                         key=f"milestone:{milestone.id}:done")
@@ -119,12 +132,13 @@ async def milestones(ctx: Context, which: str | None) -> None:
 
 
 @exporter("milestones", ("id", "commitment", "title", "due", "period", "period_key", "status", "done_at",
-                         "done_by", "evidence", "overdue"))
+                         "done_by", "evidence", "evidence_note", "overdue"))
 def export_milestones(session: Session, config: Config, now: datetime) -> list[Row]:
     today = local_today(now, config.tz)
     return [{"id": f"M{m.id}", "commitment": c.code, "title": m.title, "due": m.due, "period": m.period_text,
              "period_key": m.period_key, "status": status_of(m), "done_at": m.done_at,
-             "done_by": m.done_by, "evidence": m.evidence, "overdue": is_late(m.due, m.done_at is not None, today)}
+             "done_by": m.done_by, "evidence": m.evidence, "evidence_note": m.evidence_note,
+             "overdue": is_late(m.due, m.done_at is not None, today)}
             for m, c in all_milestones(session)]
 
 

@@ -15,6 +15,7 @@ from bot.i18n import Lines, Localizable, Raw, T, When
 from bot.parsing import Choice, Param, Ref, Text
 from bot.registry import CHAIRS, command
 from bot.storage.tables import Proposal, ProposalEvent, WorkingGroup
+from bot.wording.history import event_text
 from bot.wording.people import who
 from bot.wording.proposals import ANSWER_LABELS, PROPOSAL_STATUS, tell_author
 from bot.wording.votes import OUTCOME_LABELS, body_label, did, pid, vid
@@ -73,21 +74,7 @@ async def proposals(ctx: Context, which: str | None) -> None:
 
 
 def _event_text(ctx: Context, event: ProposalEvent) -> Localizable:
-    actor = who(ctx.session, event.person_id) if event.person_id else Raw("—")
-    if event.action == "submitted":
-        return T("submitted by {who}", who=actor)
-    if event.action == "answer":
-        return T("answer by {who}: {answer} — {reason}", who=actor, answer=ANSWER_LABELS.get(event.answer or "",
-                 Raw(event.answer or "")), reason=Raw(event.text or ""))
-    if event.action == "vote_opened":
-        return T("put to the vote {ref} by {who}", ref=vid(event.vote_id), who=actor)
-    if event.action == "decided":
-        outcome = OUTCOME_LABELS.get(event.answer or "", Raw(event.answer or ""))
-        return T("vote {ref} closed: {outcome} ({decision})", ref=vid(event.vote_id), outcome=outcome,
-                 decision=did(event.decision_id))
-    if event.action == "withdrawn":
-        return T("withdrawn by {who}", who=actor)
-    return Raw(event.action)
+    return event_text(event, who(ctx.session, event.person_id) if event.person_id else Raw("—"))
 
 
 @command("proposal", "proposition", help=T("a proposal with its history"), usage=T("/proposal P7"),

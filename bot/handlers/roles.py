@@ -14,10 +14,11 @@ from bot.parsing import Choice, Day, Opt, Param, Slug, User
 from bot.registry import STAFF, command
 from bot.storage.tables import Person, WorkingGroup
 from bot.storage.tables import Role as RoleRow
-from bot.wording.people import ROLE_LABELS, role_text, who
+from bot.wording.people import role_label, role_text, who
 
-ROLE = Choice({Role.MEMBER: ("membre",), Role.COCHAIR: ("copresident", "co-chair", "copresidente"),
-               Role.COMMITTEE: ("comite",), Role.SECRETARIAT: (), Role.OBSERVER: ("observateur", "observatrice"),
+ROLE = Choice({Role.MEMBER: ("membre",), Role.COCHAIR: ("copresident", "co-chair", "copresidente", "copresidence"),
+               Role.COMMITTEE: ("comite",), Role.SECRETARIAT: (),
+               Role.OBSERVER: ("observateur", "observatrice", "observation"),
                Role.ADMIN: ()},
               T("a role: member, cochair, committee, secretariat, observer or admin"))
 
@@ -41,7 +42,7 @@ async def role(ctx: Context, user: str, role: str, slug: str | None, until: date
         group = ctx.group(slug)
     person = ctx.person_by_ref(user)
     target = who(ctx.session, person.id or 0)
-    label = ROLE_LABELS[role]
+    label = role_label(role, person.address)
     if end:
         if not revoke(ctx.session, person, role, group, ctx.now):
             raise UserError(T("{who} does not hold that role.", who=target))

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.config import Config
 from bot.context import Context
 from bot.domain.tracking.commitments import commitment_of
-from bot.domain.tracking.updates import all_updates, record_update
+from bot.domain.tracking.updates import all_updates, first_milestone_id, record_update
 from bot.errors import ArgError, UserError
 from bot.exports import Row, exporter
 from bot.handlers.tracking import (
@@ -81,6 +81,15 @@ async def update(ctx: Context, target: str, text: str) -> None:
     progress, level = check_progress_and_level(progress, level)
     if not body:
         raise ArgError(T("Missing {what}.", what=T("the text of your update")))
+    figure = progress is not None or level is not None
+    first = first_milestone_id(ctx.session, commitment.id or 0) if milestone is None and figure else None
+    if first is not None:
+        raise UserError(Lines([
+            T("The progress of {code} is computed from its milestones: report it on one of them, e.g. "
+              "/update M{id} 60% substantial <text>.", code=Raw(commitment.code),
+              id=Raw(str(first))),
+            T("Send /status {code} to see each milestone's level.", code=Raw(commitment.code)),
+        ]))
     with refusals():
         record_update(ctx.uow, ctx.person_id, commitment, milestone, progress, level, body, evidence)
     subject = Raw(f"{commitment.code} M{milestone.id}" if milestone else commitment.code)

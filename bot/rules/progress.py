@@ -59,6 +59,52 @@ def check_progress_and_level(progress: int | None,
     return progress, chosen
 
 
+# --------------------------------------------------------------------------- a commitment's progress
+
+# What a level alone (without a percentage) counts for: the middle of its half of the IRM scale.
+LEVEL_ONLY_PERCENT: dict[CompletionLevel, int] = {
+    CompletionLevel.NOT_STARTED: 0, CompletionLevel.LIMITED: 25, CompletionLevel.SUBSTANTIAL: 75,
+    CompletionLevel.COMPLETE: 100,
+}
+
+
+def level_of_percent(progress: int) -> CompletionLevel:
+    """0 % not started, 1–49 % limited, 50–99 % substantial, 100 % complete."""
+    if progress <= 0:
+        return CompletionLevel.NOT_STARTED
+    if progress >= 100:
+        return CompletionLevel.COMPLETE
+    return CompletionLevel.LIMITED if progress < 50 else CompletionLevel.SUBSTANTIAL
+
+
+def milestone_percent(done: bool, progress: int | None, level: str | None) -> int:
+    """A milestone's share of the work: 100 % once done, else its latest reported percentage (or its level's
+    middle, or 0 % when nothing was reported)."""
+    if done:
+        return 100
+    if progress is not None:
+        return min(progress, 99)
+    return min(LEVEL_ONLY_PERCENT[CompletionLevel(level)], 99) if level else 0
+
+
+def derived_progress(percents: list[int]) -> tuple[int, CompletionLevel] | None:
+    """A commitment's progress from its milestones' (see `milestone_percent`): their mean, rounded down, never
+    0 % once one has started nor 100 % before all are done; the level follows from it. None without milestones
+    (the commitment's own updates then say its progress).
+
+    The rule of docs/progress.md: like Decidim's accountability results (a parent's progress is the mean of its
+    children's) and Redmine's parent tasks (computed from subtasks by default).
+    """
+    if not percents:
+        return None
+    mean = sum(percents) // len(percents)
+    if any(percents) and mean == 0:
+        mean = 1
+    if mean == 100 and min(percents) < 100:
+        mean = 99
+    return mean, level_of_percent(mean)
+
+
 # --------------------------------------------------------------------------- lateness
 
 

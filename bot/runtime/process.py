@@ -59,12 +59,24 @@ async def run(config: Config, demo: bool = True) -> int:
         tasks.append(asyncio.create_task(receive_telegram(forum, scheduler)))
     if config.matrix.enabled:
         tasks.append(asyncio.create_task(receive_matrix(forum, scheduler)))
+    if config.web.enabled:
+        tasks.append(asyncio.create_task(serve_web(forum)))
     scheduler.start()
     try:
         await asyncio.gather(*tasks)
     finally:
         scheduler.shutdown()
     return 0
+
+
+async def serve_web(forum: Forum) -> None:
+    """The public site (`[web] enabled = true`), beside the networks, on the bot's own database and clock."""
+    from bot.web.server import serve_forever
+    from bot.web.site import Site
+
+    web = forum.config.web
+    log.info("web site on http://%s:%s/", web.listen, web.port)
+    await serve_forever(Site(forum.engine, forum.config, forum.clock), web.listen, web.port)
 
 
 # ------------------------------------------------------------------------------ one receiver per network

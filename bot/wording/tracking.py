@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.tracking.overdue import Week
 from bot.i18n import TN, Day, Lang, Lines, Localizable, Percent, Raw, T
+from bot.rules.evidence import Evidence
 from bot.rules.periods import parse_period
 from bot.rules.progress import CompletionLevel, days_late
 from bot.storage.tables import Account, Commitment, Milestone, Person, StatusUpdate
@@ -113,13 +114,14 @@ def last_update_line(update: StatusUpdate | None, author: Who | None) -> Localiz
 
 
 def late_done_notice(milestone: Milestone, commitment: Commitment, days: int, who: Who,
-                     evidence: str | None) -> Localizable:
+                     evidence: Evidence) -> Localizable:
     """To the secretariat and the group: a late milestone is done at last."""
     return Lines([
         T("✅ Late milestone {ref} of {code} is now done: {title} (due {due}, done {late}), marked by {who}.",
           ref=mref(milestone), code=Raw(commitment.code), title=Raw(milestone.title), due=due_text(milestone),
           late=days_late_text(days), who=who),
-        T("Evidence: {link}", link=Raw(evidence)) if evidence else None,
+        T("Evidence: {link}", link=Raw(evidence.link)) if evidence.link and not evidence.note else None,
+        T("Note: {note}", note=Raw(evidence.note)) if evidence.note else None,
     ])
 
 

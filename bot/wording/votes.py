@@ -123,8 +123,8 @@ def rules_text(session: Session, vote: Vote, electorate: int) -> Lines:
         TN("Who votes: {body} ({n} person).", "Who votes: {body} ({n} people).", electorate,
            body=body_label(session, vote.body, vote.group_id)),
         MAJORITY_LABELS[vote.majority] if vote.kind == VoteKind.MOTION else
-        T("Each voter approves up to {seats} candidates; the {seats} with most approvals are elected.",
-          seats=vote.seats or 0),
+        TN("Each voter approves one candidate; the one with most approvals is elected.",
+           "Each voter approves up to {n} candidates; the {n} with most approvals are elected.", vote.seats or 0),
         T("Quorum: {share} of the electorate must take part.", share=Percent(float(quorum))) if quorum else
         T("No quorum."),
         T("Secret ballot.") if vote.secret else T("Open ballot: everyone's ballot can be seen."),

@@ -89,3 +89,15 @@ def upcoming(session: Session, now: datetime, grace: timedelta = timedelta(hours
     return list(session.exec(select(Meeting).where(Meeting.status == MeetingStatus.PLANNED,
                                                    Meeting.starts_at > now - grace)
                              .order_by(col(Meeting.starts_at), col(Meeting.id))).all())
+
+
+def past(session: Session, now: datetime, limit: int, offset: int = 0) -> tuple[list[Meeting], int]:
+    """A page of the meetings already started (held, cancelled or past their time), newest first, and their
+    number in all."""
+    from sqlalchemy import func
+
+    earlier = Meeting.starts_at <= now
+    total = session.exec(select(func.count()).select_from(Meeting).where(earlier)).one()
+    rows = session.exec(select(Meeting).where(earlier).order_by(col(Meeting.starts_at).desc(), col(Meeting.id).desc())
+                        .offset(offset).limit(limit)).all()
+    return list(rows), int(total)

@@ -181,3 +181,10 @@ def unreminded_actions(session: Session) -> list[ActionItem]:
                                                       col(ActionItem.due).is_not(None),
                                                       col(ActionItem.reminded_at).is_(None))).all())
 
+
+
+def minutes_of_meeting(session: Session, meeting_id: int) -> list[Minutes]:
+    """Every set of minutes taken for a meeting (one per room it was taken in), in order."""
+    sessions = session.exec(select(MinutesSession).where(MinutesSession.meeting_id == meeting_id)
+                            .order_by(col(MinutesSession.id))).all()
+    return [minutes_of(session, s) for s in sessions]

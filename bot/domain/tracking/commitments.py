@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import bindparam
@@ -14,7 +14,7 @@ from bot.audit import record_audit
 from bot.domain import UnitOfWork
 from bot.domain.people import group_slug
 from bot.domain.tracking.updates import latest_levels, latest_updates
-from bot.rules.progress import is_late
+from bot.rules.progress import CompletionLevel, derived_progress, is_late, milestone_percent
 from bot.storage.tables import Commitment, Milestone, StatusUpdate
 
 TITLE_LIMIT = 300
@@ -86,8 +86,18 @@ def milestones_by_commitment(session: Session, ids: Sequence[int]) -> dict[int, 
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A progress and a level, and whether they were derived from the milestones (docs/progress.md)."""
+
+    progress: int | None
+    level: str | None
+    derived: bool = False
+
+
+@dataclass(frozen=True)
 class CommitmentProgress:
-    """One commitment with its milestones (by due date), latest level and latest update."""
+    """One commitment with its milestones (by due date), its own latest level, each milestone's latest level,
+    and its latest update."""
 
     commitment: Commitment
     group_slug: str | None
@@ -95,6 +105,7 @@ class CommitmentProgress:
     level: StatusUpdate | None
     last_update: StatusUpdate | None
     today: date
+    milestone_levels: dict[int, StatusUpdate] = field(default_factory=dict)
 
     @property
     def done(self) -> int:
@@ -108,6 +119,25 @@ class CommitmentProgress:
     def upcoming(self) -> list[Milestone]:
         return [m for m in self.milestones if m.done_at is None and m.due >= self.today]
 
+    def _reported(self, milestone: Milestone) -> tuple[int | None, str | None]:
+        reported = self.milestone_levels.get(milestone.id or 0)
+        return (reported.progress, reported.level) if reported else (None, None)
+
+    def milestone_figure(self, milestone: Milestone) -> Figure:
+        """A milestone's own progress: complete once done, else its latest reported one (if any)."""
+        if milestone.done_at is not None:
+            return Figure(100, CompletionLevel.COMPLETE)
+        return Figure(*self._reported(milestone))
+
+    @property
+    def figure(self) -> Figure | None:
+        """The commitment's progress: derived from its milestones when it has any, else its own latest update's."""
+        derived = derived_progress([milestone_percent(m.done_at is not None, *self._reported(m))
+                                    for m in self.milestones])
+        if derived is not None:
+            return Figure(derived[0], derived[1], derived=True)
+        return Figure(self.level.progress, self.level.level) if self.level else None
+
 
 def progress_of(session: Session, commitments: Sequence[Commitment], today: date,
                 with_last_update: bool = False) -> list[CommitmentProgress]:
@@ -115,10 +145,10 @@ def progress_of(session: Session, commitments: Sequence[Commitment], today: date
     ids = [c.id for c in commitments if c.id is not None]
     milestones = milestones_by_commitment(session, ids)
     updates = latest_updates(session, ids) if with_last_update else {}
-    levels = latest_levels(session, ids)
+    levels, milestone_levels = latest_levels(session, ids)
     found = []
     for c in commitments:
         assert c.id is not None
         found.append(CommitmentProgress(c, group_slug(session, c.group_id), milestones.get(c.id, []),
-                                        levels.get(c.id), updates.get(c.id), today))
+                                        levels.get(c.id), updates.get(c.id), today, milestone_levels))
     return found

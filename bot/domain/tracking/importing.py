@@ -71,7 +71,9 @@ _CSV_MILESTONE = (("title", "milestone"), ("due", "due"), ("done", "done"), ("ev
 
 def _read_csv(path: Path, text: str) -> list[dict[str, Any]]:
     by_code: dict[str, dict[str, Any]] = {}
-    for lineno, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+    header = text.split("\n", 1)[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","  # French Excel writes `;`
+    for lineno, row in enumerate(csv.DictReader(io.StringIO(text), delimiter=delimiter), start=2):
         code = (row.get("code") or "").strip()
         if not code:
             raise PlanImportError(f"{path}:{lineno}: the column code is empty")

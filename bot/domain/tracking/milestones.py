@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from bot.audit import record_audit
 from bot.domain import UnitOfWork
 from bot.domain.tracking.commitments import check_title
+from bot.rules.evidence import Evidence
 from bot.rules.periods import Period
 from bot.rules.progress import days_late, is_late, local_today
 from bot.storage.tables import Commitment, Milestone
@@ -59,14 +60,16 @@ class Done:
     days_late: int
 
 
-def mark_done(uow: UnitOfWork, person_id: int, milestone: Milestone, evidence: str | None) -> Done:
+def mark_done(uow: UnitOfWork, person_id: int, milestone: Milestone, evidence: Evidence) -> Done:
+    """Done now, with its evidence: a link, a note, or both (`bot.rules.evidence.read_evidence`)."""
     if milestone.done_at is not None:
         raise AlreadyDone(milestone.done_at)
     today = local_today(uow.now, uow.config.tz)
     late = is_late(milestone.due, False, today) or milestone.overdue_alerted_at is not None
-    milestone.done_at, milestone.done_by, milestone.evidence = uow.now, person_id, evidence
+    milestone.done_at, milestone.done_by = uow.now, person_id
+    milestone.evidence, milestone.evidence_note = evidence.link, evidence.note
     record_audit(uow.session, uow.now, person_id, "milestone.done", "milestone", milestone.id,
-                 {"evidence": evidence})
+                 {"evidence": evidence.link, "note": evidence.note})
     return Done(milestone, late, max(days_late(milestone.due, today), 0))
 
 

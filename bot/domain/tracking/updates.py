@@ -37,10 +37,32 @@ def latest_updates(session: Session, commitment_ids: Iterable[int]) -> dict[int,
     return _latest(session, commitment_ids)
 
 
-def latest_levels(session: Session, commitment_ids: Iterable[int]) -> dict[int, StatusUpdate]:
-    """The latest update of each commitment that says a progress or a level."""
-    return _latest(session, commitment_ids,
-                   (col(StatusUpdate.progress).is_not(None)) | (col(StatusUpdate.level).is_not(None)))
+def latest_levels(session: Session, commitment_ids: Iterable[int]) -> tuple[dict[int, StatusUpdate],
+                                                                             dict[int, StatusUpdate]]:
+    """The latest update that says a progress or a level: of each commitment itself (by commitment), and of
+    each of their milestones (by milestone), in one query."""
+    ids = list(set(commitment_ids))
+    if not ids:
+        return {}, {}
+    newest = (select(func.max(StatusUpdate.id)).where(
+        col(StatusUpdate.commitment_id).in_(ids),
+        (col(StatusUpdate.progress).is_not(None)) | (col(StatusUpdate.level).is_not(None)))
+        .group_by(col(StatusUpdate.commitment_id), col(StatusUpdate.milestone_id)))
+    own: dict[int, StatusUpdate] = {}
+    of_milestones: dict[int, StatusUpdate] = {}
+    for row in session.exec(select(StatusUpdate).where(col(StatusUpdate.id).in_(newest))).all():
+        if row.milestone_id is None:
+            own[row.commitment_id] = row
+        else:
+            of_milestones[row.milestone_id] = row
+    return own, of_milestones
+
+
+def first_milestone_id(session: Session, commitment_id: int) -> int | None:
+    """The first of a commitment's milestones by due date (None without any)."""
+    return session.exec(select(Milestone.id).where(Milestone.commitment_id == commitment_id)
+                        .order_by(col(Milestone.due), col(Milestone.id)).limit(1)).first()
+
 
 
 def record_update(uow: UnitOfWork, person_id: int, commitment: Commitment, milestone: Milestone | None,

@@ -17,6 +17,8 @@ class Person(SQLModel, table=True):
     display_name: str
     locale: str | None = None
     locale_hint: str | None = None
+    # how titles are written for them: feminine, masculine or neutral (epicene, the default); /address
+    address: str = Field(default="neutral", sa_column_kwargs={"server_default": "neutral"})
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 

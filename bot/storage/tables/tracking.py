@@ -41,7 +41,8 @@ class Milestone(SQLModel, table=True):
     due: date
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     done_by: int | None = Field(default=None, foreign_key="person.id")
-    evidence: str | None = None
+    evidence: str | None = None  # a link (validated by bot/rules/evidence.py)
+    evidence_note: str | None = None  # evidence given as text, kept as typed
     overdue_alerted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 16:30:39.649378
+Create Date: 2026-12-02 18:12:08.316903
 """
 from collections.abc import Sequence
 
@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('display_name', sa.String(), nullable=False),
     sa.Column('locale', sa.String(), nullable=True),
     sa.Column('locale_hint', sa.String(), nullable=True),
+    sa.Column('address', sa.String(), server_default='neutral', nullable=False),
     sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
@@ -234,6 +235,7 @@ def upgrade() -> None:
     sa.Column('done_at', bot.storage.types.UTCDateTime(), nullable=True),
     sa.Column('done_by', sa.Integer(), nullable=True),
     sa.Column('evidence', sa.String(), nullable=True),
+    sa.Column('evidence_note', sa.String(), nullable=True),
     sa.Column('overdue_alerted_at', bot.storage.types.UTCDateTime(), nullable=True),
     sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['commitment_id'], ['commitment.id'], ),
