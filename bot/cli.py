@@ -48,6 +48,20 @@ def moment(text: str) -> datetime:
     raise argparse.ArgumentTypeError(f"expected a moment like \"2024-01-15 09:00\", got {text!r}")
 
 
+def missing_database(url: str) -> str | None:
+    """The path of an SQLite database file that does not exist (reading it would create an empty one), else None."""
+    from sqlalchemy.engine import make_url
+
+    from bot.storage.db import is_sqlite
+
+    if not is_sqlite(url):
+        return None
+    path = make_url(url).database
+    if path in (None, "", ":memory:") or path.startswith("file:"):
+        return None
+    return None if Path(path).exists() else path
+
+
 def _clock(args: argparse.Namespace, config: Config) -> Clock:
     """The real clock, or with `--at` a clock standing still at that moment of the forum's time zone."""
     at: datetime | None = getattr(args, "at", None)
@@ -186,6 +200,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.storage.db import unit_of_work
 
     config = _config(args)
+    missing = missing_database(config.database_url)
+    if missing:
+        print(f"forum-bot: export: no database at {missing} (check --db or database_url)", file=sys.stderr)
+        return 2
     forum = Forum(config, _clock(args, config))
     if args.what not in exporters or args.format not in exporters[args.what].formats:
         kinds = ", ".join(sorted(exporters))

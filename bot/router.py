@@ -19,7 +19,7 @@ from bot.errors import ArgError, PermissionDenied, UserError
 from bot.i18n import TN, Lines, Localizable, Raw, T, either, normalize_language
 from bot.messages import Handled, Incoming
 from bot.notify import Outbox
-from bot.parsing import MAX_COMMAND_LENGTH, bind, clean_text, tokenize
+from bot.parsing import MAX_COMMAND_LENGTH, bind, clean_text, today_is, tokenize
 from bot.registry import Command, CommandName, Registry, TextHook, descend, is_allowed, text_hooks, usage_of
 from bot.storage.db import unit_of_work
 from bot.storage.prebuilt import dialect_of, insert_or_skip, run
@@ -188,7 +188,8 @@ class Router:
             raise _arg_error(T("Which one? {choices}", choices=Lines(
                 [CommandName(sub) for sub in node.sub_order], sep=" · ")), node)
         try:
-            values = bind(raw, tokens, node.params, node.options)
+            with today_is(ctx.now.astimezone(ctx.config.tz).date()):
+                values = bind(raw, tokens, node.params, node.options)
         except ArgError as exc:
             raise _arg_error(exc.message, node) from exc
         await node.handler(ctx, **subject, **values)

@@ -132,3 +132,15 @@ def test_import_at_a_given_moment_records_it_then(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert stamps == audited == {"2024-07-01T07:30:00+00:00"}  # 09:30 in Paris, summer time
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_export_of_a_missing_database_is_one_line_and_creates_nothing(tmp_path: Path, fmt: str) -> None:
+    """A mistyped --db path is said in one line; no empty export on standard output, no new file on disk."""
+    path = tmp_path / "typo.sqlite3"
+    result = forum_bot("export", "members", "--db", f"sqlite:///{path}", "--format", fmt)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [f"forum-bot: export: no database at {path} (check --db or "
+                                                  "database_url)"]
+    assert not path.exists() and list(tmp_path.iterdir()) == []

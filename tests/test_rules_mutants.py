@@ -33,7 +33,7 @@ ERRORS: list[tuple[Callable[[], object], type[ValueError], str, str]] = [
     (lambda: p.parse_duration(""), p.DurationError, "empty", "nothing given"),
     (lambda: p.parse_duration("3 parsecs"), p.DurationError, "unknown_unit", "unknown duration unit 'parsecs'"),
     (lambda: p.parse_duration("soon"), p.DurationError, "unknown_form", "not understood: 'soon'"),
-    (lambda: p.parse_duration("0m"), p.DurationError, "not_positive", "duration must be more than zero"),
+    (lambda: p.parse_duration("0min"), p.DurationError, "not_positive", "duration must be more than zero"),
     (lambda: p.parse_term("3m"), p.DurationError, "ambiguous_unit", "write 'mo' or 'mois' for months"),
     (lambda: p.parse_term("3 min"), p.DurationError, "ambiguous_unit", "write 'mo' or 'mois' for months"),
     (lambda: p.parse_term("3 mn"), p.DurationError, "ambiguous_unit", "write 'mo' or 'mois' for months"),
@@ -114,7 +114,7 @@ def test_a_parsed_period_keeps_what_was_typed(typed: str) -> None:
 
 def test_spaces_around_a_hyphen_and_and_between_amounts() -> None:
     assert p.parse_period("2024 - 02") == p.Period.of_month(2024, 2)
-    assert p.parse_duration("1h and 30m") == p.parse_duration("1h 30m") == p.parse_duration("1 h et 30 min")
+    assert p.parse_duration("1h and 30min") == p.parse_duration("1h 30min") == p.parse_duration("1 h et 30 min")
     assert p.parse_term("1 year and 6 months") == p.Term(1, 6)
 
 

@@ -56,7 +56,7 @@ def _overview_line(p: CommitmentProgress) -> Localizable:
         Raw(f" ({p.group_slug})") if p.group_slug else None,
         Lines([Raw(" — "), progress_text(figure.progress, figure.level)], sep="") if figure else None,
         Raw(" — "), TN("{done}/{n} milestone done", "{done}/{n} milestones done", len(p.milestones),
-                             done=Raw(str(p.done))),
+                       done=Raw(str(p.done))),
         Lines([Raw(" — ⚠️ "), T("late: {refs}", refs=Raw(", ".join(f"M{m.id}" for m in late)))], sep="")
         if late else None,
     ], sep="")

@@ -51,7 +51,7 @@ async def export_command(ctx: Context, what: str | None, fmt: str | None) -> Non
         raise UserError(T("The {kind} export comes as {formats}.", kind=Kind(name),
                           formats=Raw(", ".join(exporters[name].formats))))
     content = export(ctx.session, ctx.config, ctx.now, name, fmt)
-    filename = f"{name}-{ctx.now.date().isoformat()}.{'csv' if fmt == 'excel' else fmt}"
+    filename = f"{name}-{ctx.now.astimezone(ctx.config.tz).date().isoformat()}.{'csv' if fmt == 'excel' else fmt}"
     ctx.reply(T("Here is the export of {kind}.", kind=Kind(name)),
               extras=Extras(attachment=Attachment(filename, MIME[fmt], content)))
 

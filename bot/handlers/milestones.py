@@ -34,7 +34,7 @@ from bot.i18n import Lines, Localizable, Raw, T
 from bot.parsing import Param, Ref, Text, Word
 from bot.registry import MEMBERS, STAFF, command, registry
 from bot.rules.evidence import BadLink, read_evidence
-from bot.rules.periods import Period
+from bot.rules.periods import ONGOING, Period
 from bot.rules.progress import days_late, is_late, local_today
 from bot.storage.tables import Milestone
 from bot.wording.tracking import OnDay, authors, days_late_text, due_text, late_done_notice, mref
@@ -135,7 +135,8 @@ async def milestones(ctx: Context, which: str | None) -> None:
                          "done_by", "evidence", "evidence_note", "overdue"))
 def export_milestones(session: Session, config: Config, now: datetime) -> list[Row]:
     today = local_today(now, config.tz)
-    return [{"id": f"M{m.id}", "commitment": c.code, "title": m.title, "due": m.due, "period": m.period_text,
+    return [{"id": f"M{m.id}", "commitment": c.code, "title": m.title,
+             "due": None if m.period_key == ONGOING else m.due, "period": m.period_text,
              "period_key": m.period_key, "status": status_of(m), "done_at": m.done_at,
              "done_by": m.done_by, "evidence": m.evidence, "evidence_note": m.evidence_note,
              "overdue": is_late(m.due, m.done_at is not None, today)}
@@ -146,4 +147,4 @@ def export_milestones(session: Session, config: Config, now: datetime) -> list[R
 def milestone_due_dates(session: Session, now: datetime) -> list[CalendarEvent]:
     return [CalendarEvent(uid=f"milestone-{m.id}@forum-bot", title=f"{c.code} M{m.id}: {m.title}", start=m.due,
                           end=m.due + timedelta(days=1), description=f"{c.code} — {c.title} ({m.period_text})",
-                          group_id=c.group_id) for m, c in open_milestones(session)]
+                          group_id=c.group_id) for m, c in open_milestones(session) if m.period_key != ONGOING]

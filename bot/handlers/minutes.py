@@ -32,6 +32,7 @@ from bot.handlers.whoami import whoami_sections
 from bot.i18n import Day, Lines, Localizable, Raw, T, When, fold
 from bot.parsing import Opt, Param, Ref, User
 from bot.registry import STAFF, command, registry, text_hook
+from bot.rules.dates.days import parse_day
 from bot.storage.tables import Meeting, MinutesSession
 from bot.wording.meetings import MEETING, get_meeting, meeting_label, refused
 from bot.wording.people import who
@@ -40,7 +41,7 @@ TAGS = {"here": Tag.HERE, "present": Tag.HERE, "presente": Tag.HERE, "topic": Ta
         "info": Tag.INFO, "agreed": Tag.AGREED, "accord": Tag.AGREED, "agree": Tag.AGREED, "decision": Tag.AGREED,
         "action": Tag.ACTION}
 _TAG = re.compile(r"^#(\w+)\b\s*(.*)$", re.DOTALL)
-_DUE = re.compile(r"(?:^|\s)(?:due|echeance|échéance)=(\S+)\s*$", re.IGNORECASE)
+_DUE = re.compile(r"(?:^|\s)(?:due|echeance|échéance)=(\"[^\"]*\"|\S+)\s*$", re.IGNORECASE)
 _MENTION = re.compile(r"@[\w.\-=/+]+(?::[\w.\-]+(?::\d+)?)?")
 MAX_LINE = 1000
 
@@ -75,12 +76,13 @@ async def minutes_start(ctx: Context, number: int, confirm: bool) -> None:
                        "Untagged lines are not recorded. /minutes end to finish.")]))
 
 
-def _parse_due(text: str) -> tuple[str, date | None]:
+def _parse_due(text: str, today: date) -> tuple[str, date | None]:
+    """`due=2024-03-01`, `due=31/03/2024`, `due="31 mars 2024"`, `due=demain` (bot.rules.dates.days)."""
     match = _DUE.search(text)
     if not match:
         return text, None
     try:
-        due = date.fromisoformat(match.group(1))
+        due = parse_day(match.group(1).strip('"')).on(today)
     except ValueError as exc:
         raise UserError(T("“{value}” is not a date like 2024-03-01: write due=2024-03-01.",
                           value=Raw(match.group(1)))) from exc
@@ -101,7 +103,7 @@ def _action_line(ctx: Context, minutes: MinutesSession, written_tag: str, body: 
     if owner_handle is None or not rest.strip():
         raise UserError(T("Write an action as #action @who what to do [due=DATE], e.g. #action @bob send the "
                           "draft due=2024-06-30."))
-    action_text, due = _parse_due(rest.strip())
+    action_text, due = _parse_due(rest.strip(), ctx.now.astimezone(ctx.config.tz).date())
     if not action_text:
         raise _needs_text(written_tag)
     owner = ctx.person_by_ref(owner_handle)

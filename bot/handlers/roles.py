@@ -14,6 +14,7 @@ from bot.parsing import Choice, Day, Opt, Param, Slug, User
 from bot.registry import STAFF, command
 from bot.storage.tables import Person, WorkingGroup
 from bot.storage.tables import Role as RoleRow
+from bot.wording.dates import end_of_day_note
 from bot.wording.people import role_label, role_text, who
 
 ROLE = Choice({Role.MEMBER: ("membre",), Role.COCHAIR: ("copresident", "co-chair", "copresidente", "copresidence"),
@@ -24,8 +25,8 @@ ROLE = Choice({Role.MEMBER: ("membre",), Role.COCHAIR: ("copresident", "co-chair
 
 
 def end_of_day(day: date, ctx: Context) -> datetime:
-    """A mandate `until=2026-06-30` lasts through that whole day, local time."""
-    return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=ctx.lang.tz)
+    """A mandate `until=2026-06-30` lasts through that whole day, in the forum's time zone."""
+    return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=ctx.config.tz)
 
 
 @command("role", "role", help=T("give or end a role, with an optional mandate end"), roles=STAFF,
@@ -56,7 +57,8 @@ async def role(ctx: Context, user: str, role: str, slug: str | None, until: date
     granted = grant(ctx.session, person, role, group, ctx.now, until_at, ctx.person)
     ctx.audit("role.grant", "person", person.id, role=role, group=slug,
               until=until_at.isoformat() if until_at else None)
-    ctx.reply(T("{who} is now {role}.", who=target, role=role_text(ctx.session, granted, ctx.lang.tz)))
+    ctx.reply(Lines([T("{who} is now {role}.", who=target, role=role_text(ctx.session, granted, ctx.lang.tz)),
+                     end_of_day_note(until_at, ctx.config.timezone) if until_at else None]))
 
 
 @command("members", "membres", help=T("who is who, with mandate ends"), usage=T("/members [group]"),

@@ -43,7 +43,8 @@ def accepted_forms() -> Raw:
 
 
 class DuePeriod(Period):
-    """A due period of one to four words (`S1 2024`, `1er semestre 2024`, `second half of 2024`).
+    """A due period of one to eight words (`S1 2024`, `1er semestre 2024`, `au plus tard fin 2026`, `from 1 July 2025
+    to 30 June 2026`, `en continu`).
 
     The longest reading wins; when none works the refusal lists the accepted forms.
     """
@@ -51,7 +52,7 @@ class DuePeriod(Period):
     expected = T("a due period I understand. Accepted forms: {forms}", forms=accepted_forms())
 
     def parse(self, tokens: Sequence[Token], i: int, raw: str) -> tuple[Any, int]:
-        for width in (4, 3, 2, 1):
+        for width in range(8, 0, -1):
             if i + width > len(tokens):
                 continue
             try:

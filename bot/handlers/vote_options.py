@@ -14,8 +14,10 @@ from bot.domain.votes.opening import Opened
 from bot.errors import UserError
 from bot.i18n import Raw, T
 from bot.parsing import Choice, Deadline, Kind, Opt, Ref, Share
+from bot.rules.dates.days import DeadlineSpec
 from bot.rules.tally import parse_majority
 from bot.storage.tables import Vote
+from bot.wording.dates import end_of_day_note
 from bot.wording.votes import announce, body_label
 
 VOTE = Ref("V", T("a vote id like V3"))
@@ -45,13 +47,19 @@ def get_vote(session: Session, number: int) -> Vote:
     return vote
 
 
-def closing_time(ctx: Context, closes: timedelta | datetime | None, default: timedelta) -> datetime:
+def closing_time(ctx: Context, closes: DeadlineSpec | timedelta | datetime | None, default: timedelta) -> datetime:
+    """`closes=`: a duration from now, a day and a time, or a day alone: the end of that day in the forum's time zone
+    (said in a reply, so nobody reads `closes=2024-03-01` as its first minute)."""
     if closes is None:
         moment = ctx.now + default
     elif isinstance(closes, timedelta):
         moment = ctx.now + closes
+    elif isinstance(closes, datetime):
+        moment = closes.replace(tzinfo=ctx.config.tz)
     else:
-        moment = closes.replace(tzinfo=ctx.lang.tz)
+        moment = closes.resolve(ctx.now, ctx.config.tz)
+        if closes.whole_day and moment > ctx.now:
+            ctx.reply(end_of_day_note(moment, ctx.config.timezone))
     if moment <= ctx.now:
         raise UserError(T("The closing time must be in the future."))
     if moment - ctx.now > MAX_OPEN:

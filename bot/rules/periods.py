@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal, TypeVar
 
 from bot.rules import RuleError
-from bot.rules.calendar import add_months, days_in_month, last_day_of_month
+from bot.rules.calendar import days_in_month, last_day_of_month
+from bot.rules.dates.durations import DurationError, Term, parse_duration, parse_term
+from bot.rules.dates.words import normalize
 
-Kind = Literal["day", "month", "quarter", "half", "year"]
-D = TypeVar("D", bound=date)
+Kind = Literal["day", "month", "quarter", "half", "year"]  # the calendar's periods
+SpanKind = Literal["range", "ongoing"]  # a plan's wordings: from one period to another, no due date
+__all__ = ["DurationError", "Period", "PeriodError", "Term", "parse_duration", "parse_period", "parse_term"]
 V = TypeVar("V")
 
 MIN_YEAR = 1900
 MAX_YEAR = 2200
+ONGOING = "ongoing"
 
 ACCEPTED_FORMS_EXAMPLES: tuple[str, ...] = (
     "2024-02-15",
@@ -36,10 +39,6 @@ class PeriodError(RuleError):
     """A period that could not be understood; `code` is machine-usable."""
 
 
-class DurationError(RuleError):
-    """A duration or term that could not be understood; `code` is machine-usable."""
-
-
 # --------------------------------------------------------------------------- Period
 
 
@@ -51,7 +50,7 @@ class Period:
     `text` is what the person wrote and is ignored by equality.
     """
 
-    kind: Kind
+    kind: Kind | SpanKind
     year: int
     index: int
     start: date
@@ -59,6 +58,7 @@ class Period:
     month: int | None = None
     day: int | None = None
     text: str = field(default="", compare=False)
+    span: str = ""  # a range's key, `2025-09/2026-06`
 
     @property
     def due(self) -> date:
@@ -79,7 +79,23 @@ class Period:
             return f"{self.year:04d}-Q{self.index}"
         if self.kind == "half":
             return f"{self.year:04d}-H{self.index}"
+        if self.kind == "range":
+            return self.span
+        if self.kind == "ongoing":
+            return ONGOING
         return f"{self.year:04d}"
+
+    @classmethod
+    def of_range(cls, first: Period, last: Period, text: str = "") -> Period:
+        """From the start of `first` to the end of `last` (due at its end); its key is `first/last` (ISO 8601)."""
+        if last.end < first.start:
+            raise PeriodError("backwards", f"{last.key()} is before {first.key()}")
+        return cls("range", last.year, 0, first.start, last.end, text=text, span=f"{first.key()}/{last.key()}")
+
+    @classmethod
+    def ongoing(cls, text: str = "") -> Period:
+        """No due date: a milestone kept up all along (`en continu`, `ongoing`), never overdue."""
+        return cls("ongoing", MAX_YEAR, 0, date.min, date.max, text=text)
 
     @classmethod
     def of_day(cls, year: int, month: int, day: int, text: str = "") -> Period:
@@ -194,23 +210,15 @@ _RE_YEAR = re.compile(r"(\d{4})")
 _RE_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _RE_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _RE_MONTH_SLASH = re.compile(r"(\d{1,2})/(\d{4})")
+_RE_DAY_SLASH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _RE_LETTER_FIRST = re.compile(rf"([qths]) ?(\d+){_SEP}(\d{{4}})")
 _RE_YEAR_FIRST = re.compile(rf"(\d{{4}}){_SEP}([qths]) ?(\d+)")
 _RE_NAMED_MONTH = re.compile(r"([a-z]+) ?(\d{4})")
-_RE_DAY_NAMED = re.compile(r"(\d{1,2})(?:er|st|nd|rd|th)? ([a-z]+) (\d{4})")
+_RE_DAY_NAMED = re.compile(r"(\d{1,2})(?:er|re|st|nd|rd|th)? ([a-z]+) (\d{4})")
 _RE_NAMED_DAY = re.compile(r"([a-z]+) (\d{1,2})(?:st|nd|rd|th)? (\d{4})")
 _RE_ORDINAL = re.compile(
     r"([a-z0-9]+) (quarter|trimestre|half|semestre) (?:(?:of|de|d) )?(\d{4})"
 )
-
-
-def _normalize(text: str) -> str:
-    """Lower case, no accents, dots and commas as spaces, single spaces, tight hyphens."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    plain = re.sub(r"[.,]", " ", plain)
-    plain = re.sub(r"\s+", " ", plain).strip()
-    return re.sub(r" ?- ?", "-", plain)
 
 
 def _month_number(name: str) -> int:
@@ -233,6 +241,8 @@ def _parse_normalized(s: str, text: str) -> Period:
         return Period.of_day(int(m[1]), int(m[2]), int(m[3]), text)
     if m := _RE_MONTH.fullmatch(s):
         return Period.of_month(int(m[1]), int(m[2]), text)
+    if m := _RE_DAY_SLASH.fullmatch(s):
+        return Period.of_day(int(m[3]), int(m[2]), int(m[1]), text)
     if m := _RE_MONTH_SLASH.fullmatch(s):
         return Period.of_month(int(m[2]), int(m[1]), text)
     if m := _RE_LETTER_FIRST.fullmatch(s):
@@ -259,80 +269,6 @@ def parse_period(text: str) -> Period:
     stripped = text.strip()
     if not stripped:
         raise PeriodError("empty", "no period given")
-    return _parse_normalized(_normalize(stripped), stripped)
+    from bot.rules.dates.plans import parse_wording  # the wordings around the base forms, built on them
 
-
-# --------------------------------------------------------------------------- durations
-
-_DURATION_UNITS: dict[str, timedelta] = _by_word(
-    (
-        (timedelta(minutes=1), "m min mins mn minute minutes"),
-        (timedelta(hours=1), "h hr hrs hour hours heure heures"),
-        (timedelta(days=1), "d j day days jour jours"),
-        (timedelta(weeks=1), "w s wk week weeks sem semaine semaines"),
-    )
-)
-
-_TERM_UNITS: dict[str, int] = _by_word(
-    (
-        (12, "y yr yrs year years a an ans annee annees"),
-        (1, "mo mos month months mois"),
-    )
-)
-
-_RE_AMOUNTS = re.compile(r"(\d+) ?([a-z]+)")
-
-
-def _amounts(text: str) -> list[tuple[int, str]]:
-    """Split "1h 30m" / "1 an 6 mois" into [(1, "h"), (30, "m")]; raise if anything is left."""
-    s = _normalize(text)
-    if not s:
-        raise DurationError("empty", "nothing given")
-    compact = s.replace(" et ", " ").replace(" and ", " ")
-    parts = _RE_AMOUNTS.findall(compact)
-    if not parts or _RE_AMOUNTS.sub("", compact).strip():
-        raise DurationError("unknown_form", f"not understood: {text.strip()!r}")
-    return [(int(n), unit) for n, unit in parts]
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse "30m", "48h", "7d"/"7j", "2w"/"2s" (semaines), "1h 30m"; must be positive."""
-    total = timedelta()
-    for amount, unit in _amounts(text):
-        if unit not in _DURATION_UNITS:
-            raise DurationError("unknown_unit", f"unknown duration unit {unit!r}")
-        total += amount * _DURATION_UNITS[unit]
-    if total <= timedelta():
-        raise DurationError("not_positive", "duration must be more than zero")
-    return total
-
-
-@dataclass(frozen=True)
-class Term:
-    """A term of office in whole years and months (normalised: months < 12)."""
-
-    years: int
-    months: int = 0
-
-    @property
-    def total_months(self) -> int:
-        """The whole term in months."""
-        return self.years * 12 + self.months
-
-    def add_to(self, d: D) -> D:
-        """d shifted by the term, month-end safe (2024-01-31 + 1 month = 2024-02-29)."""
-        return add_months(d, self.total_months)
-
-
-def parse_term(text: str) -> Term:
-    """Parse "2y", "2a", "2 ans", "24mo", "18 mois", "1 an 6 mois"; "m" is refused as ambiguous."""
-    months = 0
-    for amount, unit in _amounts(text):
-        if unit in ("m", "min", "mn"):
-            raise DurationError("ambiguous_unit", "write 'mo' or 'mois' for months")
-        if unit not in _TERM_UNITS:
-            raise DurationError("unknown_unit", f"unknown term unit {unit!r}")
-        months += amount * _TERM_UNITS[unit]
-    if months <= 0:
-        raise DurationError("not_positive", "term must be more than zero")
-    return Term(*divmod(months, 12))
+    return parse_wording(normalize(stripped), stripped, _parse_normalized)

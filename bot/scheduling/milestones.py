@@ -11,7 +11,7 @@ a bot that was down for weeks sends one digest, not one per missed week.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -47,7 +47,7 @@ def _uow(job: JobContext) -> UnitOfWork:
 
 def next_overdue(session: Session, config: Config, now: datetime) -> datetime | None:
     earliest = overdue.earliest_unalerted_due(session)
-    return overdue_from(earliest, config.tz) if earliest else None
+    return overdue_from(earliest, config.tz) if earliest and earliest < date.max else None  # date.max: ongoing
 
 
 @due_source("milestones.overdue", next_due=next_overdue)

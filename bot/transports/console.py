@@ -112,7 +112,7 @@ class ConsoleSession:
             self.clock_set = True
         elif match := _ADVANCE.match(line):
             try:
-                delta = Duration().convert(match.group(1))
+                delta = Duration(minutes_m=True).convert(match.group(1))
             except ValueError as exc:
                 raise TranscriptError(lineno, "@advance needs a duration like 30m, 2h, 7d or 1w") from exc
             self.forum.advance_to(self.clock.now() + delta, self._done_elsewhere(lineno))

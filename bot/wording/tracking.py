@@ -33,6 +33,11 @@ class PeriodLabel:
     def render(self, lang: Lang) -> str:
         period = parse_period(self.key)
         year = Raw(str(period.year))
+        if period.kind == "ongoing":
+            return T("ongoing").render(lang)
+        if period.kind == "range":
+            first, last = period.span.split("/")
+            return f"{PeriodLabel(first).render(lang)} – {PeriodLabel(last).render(lang)}"
         if period.kind == "day":
             return Day(period.end).render(lang)
         if period.kind == "month":
@@ -55,9 +60,12 @@ class OnDay:
 
 
 def due_text(milestone: Milestone) -> Localizable:
-    """`S1 2024 (30 juin 2024)`; a single day is shown once."""
-    if parse_period(milestone.period_key).kind == "day":
+    """`S1 2024 (30 juin 2024)`; a single day is shown once; an ongoing milestone has no due date."""
+    kind = parse_period(milestone.period_key).kind
+    if kind == "day":
         return Day(milestone.due)
+    if kind == "ongoing":
+        return PeriodLabel(milestone.period_key)
     return T("{period} ({due})", period=PeriodLabel(milestone.period_key), due=Day(milestone.due))
 
 

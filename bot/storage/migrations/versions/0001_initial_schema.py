@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 18:12:08.316903
+Create Date: 2026-12-02 18:24:21.047296
 """
 from collections.abc import Sequence
 

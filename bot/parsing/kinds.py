@@ -1,4 +1,4 @@
-"""One parser for every command: tokens, typed arguments and key=value options in either language."""
+"""Tokens, typed arguments and key=value options in either language (dates are in bot/parsing/dates.py)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
 from bot.errors import ArgError
 from bot.i18n import Raw, T, fold
-from bot.rules import periods
 
 SMART_DOUBLE_QUOTES = "“”„«»‟〝〞＂"
 SMART_SINGLE_QUOTES = "‘’‚‛′"
@@ -48,17 +46,22 @@ class Token:
     quoted: bool = False
 
 
-_TOKEN = re.compile(r'"([^"]*)("|$)|(\S+)')
+QUOTES = '"' + SMART_DOUBLE_QUOTES
+_Q = re.escape(QUOTES)
+_TOKEN = re.compile(rf'([^\s{_Q}=]+=)[{_Q}]([^{_Q}]*)(?:[{_Q}]|$)|[{_Q}]([^{_Q}]*)(?:[{_Q}]|$)|(\S+)')
 
 
 def tokenize(text: str) -> list[Token]:
-    """Split on spaces; double quotes group words (apostrophes never do: French is full of them)."""
+    """Split on spaces; double quotes (straight or typographic: “…”, « … ») group words, also in an option's value
+    (`until="31 décembre 2025"`); apostrophes never do: French is full of them."""
     tokens = []
     for match in _TOKEN.finditer(text):
-        if match.group(3) is not None:
-            tokens.append(Token(match.group(3), match.start(), match.end()))
+        if match.group(4) is not None:
+            tokens.append(Token(match.group(4), match.start(), match.end()))
+        elif match.group(1) is not None:
+            tokens.append(Token(match.group(1) + match.group(2).strip(), match.start(), match.end()))
         else:
-            tokens.append(Token(match.group(1), match.start(), match.end(), quoted=True))
+            tokens.append(Token(match.group(3).strip(), match.start(), match.end(), quoted=True))
     return tokens
 
 
@@ -173,60 +176,6 @@ def _raise(text: str) -> Any:
     raise ValueError(text)
 
 
-class Duration(Kind):
-    expected = T("a duration like 30m, 48h, 7d or 2w")
-
-    def convert(self, text: str) -> timedelta:
-        return periods.parse_duration(text)
-
-
-class Day(Kind):
-    expected = T("a date like 2024-03-01")
-
-    def convert(self, text: str) -> date:
-        return date.fromisoformat(text)
-
-
-class Moment(Kind):
-    """A date with an optional time (`2024-03-01 14:00` or `2024-03-01T14:00`), in local time."""
-
-    expected = T("a date and time like 2024-03-01 14:00")
-
-    def __init__(self, require_time: bool = False) -> None:
-        self.require_time = require_time
-
-    def convert(self, text: str) -> datetime:
-        text = text.strip().replace("T", " ")
-        if " " in text:
-            day, clock = text.split(None, 1)
-            clock = clock.lower().replace("h", ":")
-            clock = clock + "00" if clock.endswith(":") else clock
-            return datetime.combine(date.fromisoformat(day), time.fromisoformat(clock.zfill(5)))
-        if self.require_time:
-            raise ValueError(text)
-        return datetime.combine(date.fromisoformat(text), time(0, 0))
-
-    def parse(self, tokens: Sequence[Token], i: int, raw: str) -> tuple[Any, int]:
-        if i + 1 < len(tokens) and re.fullmatch(r"\d{1,2}([:h]\d{0,2})?", tokens[i + 1].text):
-            try:
-                return self.convert(tokens[i].text + " " + tokens[i + 1].text), i + 2
-            except ValueError:
-                pass
-        return self.convert_or_fail(tokens[i].text), i + 1
-
-
-class Deadline(Kind):
-    """When something closes: a duration from now (7d) or a date and time."""
-
-    expected = T("a duration like 7d or a date like 2024-03-01 18:00")
-
-    def convert(self, text: str) -> timedelta | datetime:
-        try:
-            return Duration().convert(text)
-        except ValueError:
-            return Moment().convert(text)
-
-
 class Share(Kind):
     """A share such as a quorum: 50%, 0.5, 1/2, 2/3."""
 
@@ -238,23 +187,6 @@ class Share(Kind):
         if not 0 <= value <= 1:
             raise ValueError(text)
         return value
-
-
-class Period(Kind):
-    """A due period as people write it: 2024-02-15, February 2024, Q3 2024, H1 2024, 2025 …"""
-
-    expected = T("a period like 2024-02-15, 2024-02, February 2024, Q3 2024, H1 2024 or 2025")
-
-    def convert(self, text: str) -> Any:
-        return periods.parse_period(text)
-
-    def parse(self, tokens: Sequence[Token], i: int, raw: str) -> tuple[Any, int]:
-        if i + 1 < len(tokens):
-            try:
-                return self.convert(tokens[i].text + " " + tokens[i + 1].text), i + 2
-            except ValueError:
-                pass
-        return self.convert_or_fail(tokens[i].text), i + 1
 
 
 @dataclass(frozen=True)
@@ -321,7 +253,7 @@ def bind(raw: str, tokens: list[Token], params: Sequence[Param], options: Sequen
                 continue
             raise ArgError(T("Missing {what}.", what=param.kind.expected))
         if isinstance(param.kind, Text):
-            single_quoted = len(positional) - i == 1 and positional[i].quoted
+            single_quoted = len(positional) - i == 1 and positional[i].quoted and raw[positional[i].start] == '"'
             values[param.name] = (positional[i].text if single_quoted
                                   else raw[positional[i].start:positional[-1].end].strip())
             i = len(positional)
