@@ -21,6 +21,9 @@ class CalendarEvent:
     description: str = ""
     location: str = ""
     group_id: int | None = None
+    cancelled: bool = False  # kept in the calendar as STATUS:CANCELLED, so subscribed calendars remove it
+    sequence: int = 0  # raised each time the event changes (moved, cancelled)
+    done: bool = False  # already happened (a meeting held): not counted as to come
 
 
 CalendarSource = Callable[[Session, datetime], list[CalendarEvent]]

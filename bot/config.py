@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config_matrix import _devices, _trust
 from bot.rules.periods import DurationError, parse_duration
 
 SUPPORTED_LANGUAGES = ("fr", "en")
@@ -53,6 +54,14 @@ class CadenceConfig:
     plenary_period_months: int = 6
     plenary_start_month: int = 1
     second_reminder_before_end: timedelta = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class MeetingsConfig:
+    """Minutes are taken from a little before a meeting starts to a few hours after (else: asked to confirm)."""
+
+    minutes_open_before: timedelta = timedelta(minutes=30)
+    minutes_close_after: timedelta = timedelta(hours=4)
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,7 @@ class Config:
     admins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     cadence: CadenceConfig = field(default_factory=CadenceConfig)
+    meetings: MeetingsConfig = field(default_factory=MeetingsConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     matrix: MatrixConfig = field(default_factory=MatrixConfig)
     housekeeping: HousekeepingConfig = field(default_factory=HousekeepingConfig)
@@ -247,13 +257,14 @@ def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 KNOWN_KEYS = {
-    "": {"database_url", "timezone", "default_language", "admins", "reminders", "cadence", "telegram",
-         "matrix", "housekeeping", "leadership", "ballot_key_file", "web"},
+    "": {"database_url", "timezone", "default_language", "admins", "reminders", "cadence", "meetings",
+         "telegram", "matrix", "housekeeping", "leadership", "ballot_key_file", "web"},
     "web.": {"enabled", "listen", "port", "base_url"},
     "reminders.": {"meeting_lead_times", "vote_reminder_before", "overdue_digest_every",
                    "weekly_digest_every", "mandate_warning_before"},
     "cadence.": {"group_period_months", "plenary_period_months", "plenary_start_month",
                  "second_reminder_before_end"},
+    "meetings.": {"minutes_open_before", "minutes_close_after"},
     "housekeeping.": {"processed_event_retention"},
     "leadership.": {"retry_seconds", "check_seconds"},
     "telegram.": {"token", "base_url", "base_file_url", "webhook_url", "webhook_listen", "webhook_port"},
@@ -266,6 +277,13 @@ def _reject_unknown(table: Mapping[str, Any], prefix: str) -> None:
     for key in table:
         if key not in KNOWN_KEYS[prefix]:
             raise ConfigError(prefix + key, "one of " + ", ".join(sorted(KNOWN_KEYS[prefix])) + " (unknown key)")
+
+
+def _meetings(data: Mapping[str, Any]) -> MeetingsConfig:
+    table, d = _section(data, "meetings"), MeetingsConfig()
+    _reject_unknown(table, "meetings.")
+    return MeetingsConfig(*(_get(table, k, "meetings.", _duration, f'a duration like "{ex}"', getattr(d, k))
+                            for k, ex in (("minutes_open_before", "30min"), ("minutes_close_after", "4h"))))
 
 
 def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = "config") -> Config:
@@ -353,33 +371,15 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
         admins=admins,
         reminders=reminders,
         cadence=cadence,
+        meetings=_meetings(data),
         telegram=telegram,
         matrix=matrix,
-        housekeeping=housekeeping,
-        leadership=leadership,
+        housekeeping=housekeeping, leadership=leadership,
         web=web,
         ballot_key=_ballot_key(env[BALLOT_KEY_ENV]) if env.get(BALLOT_KEY_ENV) else "",
         ballot_key_file=_get(data, "ballot_key_file", "", _string, "the path of a file holding the ballot key", ""),
         source=source,
     )
-
-
-def _devices(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise ValueError
-    devices = []
-    for item in value:
-        parts = str(item).split()
-        if len(parts) != 2 or not parts[0].startswith("@") or ":" not in parts[0]:
-            raise ValueError
-        devices.append(f"{parts[0]} {parts[1]}")
-    return tuple(devices)
-
-
-def _trust(value: Any) -> str:
-    if value not in ("tofu", "none"):
-        raise ValueError
-    return str(value)
 
 
 def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -> Config:

@@ -51,7 +51,12 @@ async def test_ics_round_trip_with_dst(forum: Forum) -> None:
     calendar = Calendar.from_ical(_calendar_file(forum))
     assert calendar["VERSION"] == "2.0"
     events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
-    assert set(events) == {"meeting-1@forum-bot", "meeting-2@forum-bot", "meeting-3@forum-bot"}  # S4 cancelled
+    assert set(events) == {"meeting-1@forum-bot", "meeting-2@forum-bot", "meeting-3@forum-bot", "meeting-4@forum-bot"}
+    # A cancelled meeting stays in the file, marked so, with a raised SEQUENCE: subscribed calendars remove it.
+    assert str(events["meeting-4@forum-bot"]["STATUS"]) == "CANCELLED"
+    assert int(events["meeting-4@forum-bot"]["SEQUENCE"]) == 1
+    assert {str(events[f"meeting-{n}@forum-bot"]["STATUS"]) for n in (1, 2, 3)} == {"CONFIRMED"}
+    assert {int(events[f"meeting-{n}@forum-bot"]["SEQUENCE"]) for n in (1, 2, 3)} == {0}
     starts = {uid: e.decoded("DTSTART") for uid, e in events.items()}
     # Winter time (UTC+1) before March 31, summer time (UTC+2) after, winter again in November.
     assert starts["meeting-1@forum-bot"].astimezone(UTC) == datetime(2024, 3, 28, 9, 0, tzinfo=UTC)
@@ -79,11 +84,13 @@ async def test_moved_meeting_keeps_wall_time_and_export_formats(forum: Forum) ->
         table = list(csv.DictReader(io.StringIO(export(session, forum.config, now, "meetings", "csv"))))
     moved = next(e for e in Calendar.from_ical(ics).walk("VEVENT") if str(e["UID"]) == "meeting-1@forum-bot")
     assert moved.decoded("DTSTART").astimezone(UTC) == datetime(2024, 4, 2, 8, 0, tzinfo=UTC)  # now UTC+2
+    assert int(moved["SEQUENCE"]) == 1 and str(moved["STATUS"]) == "CONFIRMED"  # calendars replace the old one
     by_id = {row["id"]: row for row in rows}
     assert by_id["S1"]["starts_at"] == "2024-04-02T08:00:00+00:00"
     assert by_id["S1"]["local_start"] == "2024-04-02T10:00"
     assert by_id["S1"]["timezone"] == "Europe/Paris"
     assert by_id["S4"]["status"] == "cancelled" and by_id["S4"]["cancel_reason"] == "no quorum"
+    assert by_id["S4"]["cancelled_by"] == "alice" and by_id["S4"]["cancelled_at"] == "2024-03-20T08:00:00+00:00"
     assert by_id["S2"]["agenda"] == ["Vote on P1"]
     assert by_id["S3"]["kind"] == "plenary" and by_id["S3"]["group"] is None
     assert [row["id"] for row in table] == [row["id"] for row in rows]
@@ -96,4 +103,14 @@ async def test_calendar_in_a_group_room_shows_that_group_and_forum_wide_events(f
                               "[justice] alice: /meeting plan justice 2024-06-01 10:00\n"
                               "[justice] alice: /calendar\n")
     uids = {str(e["UID"]) for e in Calendar.from_ical(_calendar_file(forum)).walk("VEVENT")}
-    assert uids == {"meeting-3@forum-bot", "meeting-5@forum-bot"}
+    assert uids == {"meeting-3@forum-bot", "meeting-4@forum-bot", "meeting-5@forum-bot"}
+
+
+async def test_only_meetings_not_yet_held_count_as_to_come(forum: Forum) -> None:
+    """S1 held this morning, S4 cancelled: neither is to come; S2 and S3 are the two to come."""
+    out = await play(forum, SETUP + "@at 2024-03-28 10:05\n"
+                                    "[open-data] alice: /minutes start S1\n"
+                                    "[open-data] alice: #info the data is out\n"
+                                    "[open-data] alice: /minutes end\n"
+                                    "[open-data] alice: /calendar\n")
+    assert "Here is the calendar: 2 events to come." in out

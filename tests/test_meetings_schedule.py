@@ -120,18 +120,23 @@ YEAR = """\
 [plenary] alice: /meeting plan plenary 2024-06-10 14:00
 @at 2024-02-14 10:05
 [busy] alice: /minutes start S1
+[busy] alice: #info the meeting took place
 [busy] alice: /minutes end
 @at 2024-05-15 10:05
 [busy] alice: /minutes start S2
+[busy] alice: #info the meeting took place
 [busy] alice: /minutes end
 @at 2024-06-10 14:05
 [plenary] alice: /minutes start S5
+[plenary] alice: #info the meeting took place
 [plenary] alice: /minutes end
 @at 2024-08-14 10:05
 [busy] alice: /minutes start S3
+[busy] alice: #info the meeting took place
 [busy] alice: /minutes end
 @at 2024-11-14 10:05
 [busy] alice: /minutes start S4
+[busy] alice: #info the meeting took place
 [busy] alice: /minutes end
 @at 2024-12-31 23:00
 """

@@ -9,13 +9,14 @@ from bot.context import Context
 from bot.domain.meetings import MeetingKind
 from bot.domain.meetings.cadence import (
     PeriodState,
+    days_left,
     group_cadence,
     last_held,
     next_planned,
     period_state,
     plenary_cadence,
 )
-from bot.i18n import Lines, Localizable, Raw, T, When
+from bot.i18n import TN, Lines, Localizable, Raw, T, When
 from bot.registry import STAFF, command
 from bot.rules.calendar import Cadence
 from bot.storage.tables import Meeting, WorkingGroup
@@ -32,6 +33,10 @@ def _state(ctx: Context, kind: str, group_id: int | None, cadence: Cadence) -> L
         return T("{period}: kept ✓", period=label)
     if state == PeriodState.PLANNED:
         return T("{period}: a meeting is planned", period=label)
+    if state == PeriodState.IN_PROGRESS:
+        left = days_left(period, ctx.config, ctx.now)
+        return TN("{period}: in progress, {n} day left to meet", "{period}: in progress, {n} days left to meet",
+                  left, period=label)
     return T("{period}: not kept ✗", period=label)
 
 

@@ -25,10 +25,9 @@ KIND_TITLES: dict[str, str] = {MeetingKind.PLENARY: "Plénière / Plenary",
 
 @calendar_source
 def meeting_events(session: Session, now: datetime) -> list[CalendarEvent]:
-    """Every meeting not cancelled, at its wall time in the zone it was planned in."""
+    """Every meeting, at its wall time in the zone it was planned in; a cancelled one stays, marked cancelled."""
     events = []
-    for meeting in session.exec(select(Meeting).where(Meeting.status != MeetingStatus.CANCELLED)
-                                .order_by(col(Meeting.starts_at))).all():
+    for meeting in session.exec(select(Meeting).order_by(col(Meeting.starts_at))).all():
         assert meeting.id is not None
         group = group_of(session, meeting)
         title = f"S{meeting.id} · " + (group.name if group else KIND_TITLES.get(meeting.kind, meeting.kind))
@@ -36,7 +35,9 @@ def meeting_events(session: Session, now: datetime) -> list[CalendarEvent]:
         agenda = "\n".join(f"{n}. {item.text}" for n, item in enumerate(agenda_items(session, meeting.id), 1))
         events.append(CalendarEvent(uid=f"meeting-{meeting.id}@forum-bot", title=title, start=start,
                                     end=start + DEFAULT_LENGTH, description=agenda, location=meeting.place,
-                                    group_id=meeting.group_id))
+                                    group_id=meeting.group_id,
+                                    cancelled=meeting.status == MeetingStatus.CANCELLED,
+                                    sequence=meeting.sequence, done=meeting.status == MeetingStatus.HELD))
     return events
 
 
@@ -54,6 +55,8 @@ def to_ics(events: list[CalendarEvent], now: datetime) -> str:
         event.add("uid", item.uid)
         event.add("dtstamp", now)
         event.add("summary", item.title)
+        event.add("sequence", item.sequence)
+        event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
         event.add("dtstart", item.start)
         if item.end is not None:
             event.add("dtend", item.end)
@@ -76,9 +79,11 @@ async def calendar(ctx: Context) -> None:
     events = calendar_events(ctx.session, ctx.now)
     if ctx.room.purpose == RoomPurpose.GROUP and ctx.room.group_id is not None:
         events = [e for e in events if e.group_id in (None, ctx.room.group_id)]
-    upcoming = sum(1 for e in events if _after(e, ctx.now - timedelta(days=1)))
+    upcoming = sum(1 for e in events if not e.cancelled and not e.done and _after(e, ctx.now - timedelta(days=1)))
     ctx.reply(TN("Here is the calendar: {n} event to come. Open the file to add it to your agenda.",
-                 "Here is the calendar: {n} events to come. Open the file to add them to your agenda.", upcoming),
+                 "Here is the calendar: {n} events to come. Open the file to add them to your agenda.", upcoming)
+              if upcoming else T("Here is the calendar: no event to come. Its file keeps the past and cancelled "
+                                 "ones."),
               extras=Extras(attachment=Attachment("forum-calendar.ics", "text/calendar", to_ics(events, ctx.now))))
 
 

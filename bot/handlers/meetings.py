@@ -86,7 +86,7 @@ async def meeting_plan(ctx: Context, body: str, when: datetime, place: str | Non
 async def meeting_cancel(ctx: Context, number: int, reason: str) -> None:
     meeting = get_meeting(ctx.session, number)
     try:
-        cancel(meeting, reason)
+        cancel(ctx.uow, meeting, reason, ctx.person_id)
     except MeetingRefusal as exc:
         raise _refusal(exc) from exc
     ctx.audit("meeting.cancel", "meeting", meeting.id, reason=reason)
@@ -158,6 +158,8 @@ def meeting_rows(session: Session, config: Config, now: datetime) -> list[Row]:
             "id": f"S{meeting.id}", "kind": meeting.kind, "group": group.slug if group else None,
             "starts_at": meeting.starts_at, "local_start": meeting.local_start, "timezone": meeting.timezone,
             "place": meeting.place, "status": meeting.status, "cancel_reason": meeting.cancel_reason,
+            "cancelled_at": meeting.cancelled_at,
+            "cancelled_by": next(iter(_names(session, [meeting.cancelled_by])), None),
             "agenda": [item.text for item in agenda_items(session, meeting.id)],
             "agenda_approved_at": meeting.agenda_approved_at,
             "attendance": _names(session, [e.person_id for e in entries if e.tag == "here"]),
@@ -170,6 +172,6 @@ def meeting_rows(session: Session, config: Config, now: datetime) -> list[Row]:
 
 
 exporter("meetings", fields=("id", "kind", "group", "starts_at", "local_start", "timezone", "place", "status",
-                             "cancel_reason", "agenda", "agenda_approved_at", "attendance", "topics", "agreed",
-                             "actions"),
+                             "cancel_reason", "cancelled_at", "cancelled_by", "agenda", "agenda_approved_at",
+                             "attendance", "topics", "agreed", "actions"),
          formats=("json", "csv", "excel", "ics"), documents={"ics": ics_document})(meeting_rows)

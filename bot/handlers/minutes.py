@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 from bot.context import Context
-from bot.domain.meetings import WasCancelled
+from bot.domain.meetings import MeetingStatus, WasCancelled
 from bot.domain.meetings.minutes import (
     AlreadyDone,
     AlreadyTaking,
@@ -15,6 +15,7 @@ from bot.domain.meetings.minutes import (
     NoMinutesHere,
     NoSuchAction,
     NotTheirs,
+    OutsideWindow,
     Tag,
     add_action,
     end,
@@ -28,8 +29,8 @@ from bot.domain.meetings.minutes import (
 from bot.domain.people import Role
 from bot.errors import PermissionDenied, UserError
 from bot.handlers.whoami import whoami_sections
-from bot.i18n import Day, Lines, Localizable, Raw, T, fold
-from bot.parsing import Param, Ref, User
+from bot.i18n import Day, Lines, Localizable, Raw, T, When, fold
+from bot.parsing import Opt, Param, Ref, User
 from bot.registry import STAFF, command, registry, text_hook
 from bot.rules.dates.days import parse_day
 from bot.storage.tables import Meeting, MinutesSession
@@ -50,16 +51,22 @@ registry.add("minutes", "cr", help=T("take the minutes of a meeting in this room
 
 
 @command("minutes start", "cr debut", help=T("start taking the minutes here"), roles=STAFF,
-         usage=T("/minutes start S2"), params=[Param("number", MEETING)])
-async def minutes_start(ctx: Context, number: int) -> None:
+         usage=T("/minutes start S2 [confirm] — confirm: outside the meeting's time"),
+         params=[Param("number", MEETING)], options=[Opt("confirm", "confirmer")])
+async def minutes_start(ctx: Context, number: int, confirm: bool) -> None:
     if ctx.room.is_private:
         raise UserError(T("Minutes are taken in the meeting's room, not in a private chat."))
     meeting = get_meeting(ctx.session, number)
     assert ctx.room.id is not None
     try:
-        minutes = start(ctx.uow, meeting, ctx.room.id, ctx.person_id)
+        minutes = start(ctx.uow, meeting, ctx.room.id, ctx.person_id, confirmed=confirm)
     except WasCancelled as exc:
         raise refused(exc) from exc
+    except OutsideWindow as exc:
+        raise UserError(T("{meeting} is not taking place now: minutes are taken from {opens} to {closes}. If it "
+                          "is really meeting now, send /minutes start S{id} confirm.",
+                          meeting=meeting_label(ctx.session, meeting), opens=When(exc.opens),
+                          closes=When(exc.closes), id=Raw(str(meeting.id)))) from exc
     except AlreadyTaking as exc:
         raise UserError(T("Minutes of S{id} are already being taken here; send /minutes end first.",
                           id=Raw(str(exc.meeting_id)))) from exc
@@ -156,8 +163,12 @@ async def minutes_end(ctx: Context) -> None:
         meeting, minutes = end(ctx.uow, ctx.room.id)
     except NoMinutesHere as exc:
         raise UserError(T("No minutes are being taken in this room. Start with /minutes start S2.")) from exc
-    ctx.audit("minutes.end", "meeting", meeting.id, session=minutes.id)
-    ctx.reply(minutes_text(ctx, meeting, minutes_of(ctx.session, minutes)))
+    ctx.audit("minutes.end", "meeting", meeting.id, session=minutes.id, held=meeting.status == MeetingStatus.HELD)
+    text = minutes_text(ctx, meeting, minutes_of(ctx.session, minutes))
+    if meeting.status != MeetingStatus.HELD:
+        text = Lines([text, T("Nothing but attendance was recorded: S{id} is not marked as held.",
+                              id=Raw(str(meeting.id)))])
+    ctx.reply(text)
 
 
 def my_actions(ctx: Context) -> Localizable | None:

@@ -36,6 +36,7 @@ SCRIPT = start() + committee() + commitment_with_milestones([("2024-01-10", "App
     "[dm] carol: /vote V3 no",
     "[committee] bob: /meeting plan committee 2024-01-20 10:00 CESE, salle 2",
     "@advance 5d",
+    "@advance 1h",  # the meeting's start: minutes are taken during the meeting
     "[committee] bob: /minutes start S1",
     "[committee] carol: #here",
     "[committee] bob: #topic Budget data",

@@ -61,18 +61,25 @@ def next_planned(session: Session, kind: str, group_id: int | None, now: datetim
 class PeriodState(StrEnum):
     KEPT = "kept"
     PLANNED = "planned"
+    IN_PROGRESS = "in_progress"  # nothing held or planned yet, but the period has not ended
     NOT_KEPT = "not_kept"
 
 
 def period_state(session: Session, config: Config, kind: str, group_id: int | None, period: CadencePeriod,
                  now: datetime) -> PeriodState:
-    """Whether the rule is kept in `period`: a meeting held, else one still planned, else not kept."""
+    """Whether the rule is kept in `period`: a meeting held, else one still planned, else still running (in
+    progress), else (once the period has ended) not kept."""
     start, end = period_bounds_utc(period, config)
     if meetings_in(session, kind, group_id, start, end, (MeetingStatus.HELD,)):
         return PeriodState.KEPT
     if meetings_in(session, kind, group_id, max(start, now), end, (MeetingStatus.PLANNED,)):
         return PeriodState.PLANNED
-    return PeriodState.NOT_KEPT
+    return PeriodState.IN_PROGRESS if now < end else PeriodState.NOT_KEPT
+
+
+def days_left(period: CadencePeriod, config: Config, now: datetime) -> int:
+    """Days until the period ends, today included (1 on its last day)."""
+    return max((period.end - now.astimezone(config.tz).date()).days + 1, 0)
 
 
 # The watch

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
+from bot.config import Config
 from bot.domain import UnitOfWork
 from bot.domain.meetings import MeetingRefusal, MeetingStatus, WasCancelled
 from bot.storage.tables import ActionItem, Meeting, MinutesEntry, MinutesSession, Person
@@ -23,12 +24,23 @@ class Tag(StrEnum):
     ACTION = "action"
 
 
+PRESENCE_TAGS = (str(Tag.HERE),)
+
+
 class AlreadyTaking(MeetingRefusal):
     """Minutes of `meeting_id` are already being taken in this room."""
 
 
 class NoMinutesHere(MeetingRefusal):
     pass
+
+
+class OutsideWindow(MeetingRefusal):
+    """Minutes are taken during the meeting: from `opens` to `closes`; outside, the chair confirms."""
+
+    def __init__(self, meeting: Meeting, opens: datetime, closes: datetime) -> None:
+        super().__init__(meeting.id)
+        self.meeting, self.opens, self.closes = meeting, opens, closes
 
 
 class NoSuchAction(Exception):
@@ -51,10 +63,20 @@ def open_session(session: Session, room_id: int | None) -> MinutesSession | None
                                                      col(MinutesSession.ended_at).is_(None))).first()
 
 
-def start(uow: UnitOfWork, meeting: Meeting, room_id: int, by: int) -> MinutesSession:
-    """Start the minutes of `meeting` in a room; the one who starts them is present."""
+def minutes_window(config: Config, meeting: Meeting) -> tuple[datetime, datetime]:
+    """When the minutes of `meeting` are taken without asking: a little before its start to a few hours after."""
+    return (meeting.starts_at - config.meetings.minutes_open_before,
+            meeting.starts_at + config.meetings.minutes_close_after)
+
+
+def start(uow: UnitOfWork, meeting: Meeting, room_id: int, by: int, confirmed: bool = False) -> MinutesSession:
+    """Start the minutes of `meeting` in a room; the one who starts them is present. Outside the meeting's window
+    (see `minutes_window`) only when `confirmed`."""
     if meeting.status == MeetingStatus.CANCELLED:
         raise WasCancelled(meeting.id)
+    opens, closes = minutes_window(uow.config, meeting)
+    if not confirmed and not opens <= uow.now <= closes:
+        raise OutsideWindow(meeting, opens, closes)
     running = open_session(uow.session, room_id)
     if running is not None:
         raise AlreadyTaking(running.meeting_id)
@@ -86,15 +108,21 @@ def add_action(uow: UnitOfWork, minutes: MinutesSession, owner: Person, text: st
     return action
 
 
+def taken(session: Session, minutes: MinutesSession) -> bool:
+    """Whether anything was recorded beyond who was present: only minutes actually taken mark a meeting held."""
+    return session.exec(select(MinutesEntry.id).where(MinutesEntry.session_id == minutes.id,
+                                                      col(MinutesEntry.tag).not_in(PRESENCE_TAGS))).first() is not None
+
+
 def end(uow: UnitOfWork, room_id: int | None) -> tuple[Meeting, MinutesSession]:
-    """End the minutes taken in this room; a planned meeting is then held."""
+    """End the minutes taken in this room; a planned meeting is then held, if something was recorded."""
     minutes = open_session(uow.session, room_id)
     if minutes is None:
         raise NoMinutesHere()
     meeting = uow.session.get(Meeting, minutes.meeting_id)
     assert meeting is not None
     minutes.ended_at = uow.now
-    if meeting.status == MeetingStatus.PLANNED:
+    if meeting.status == MeetingStatus.PLANNED and taken(uow.session, minutes):
         meeting.status, meeting.held_at = str(MeetingStatus.HELD), uow.now
     uow.session.flush()
     return meeting, minutes

@@ -56,9 +56,12 @@ def _changeable(meeting: Meeting) -> None:
         raise WasHeld(meeting.id)
 
 
-def cancel(meeting: Meeting, reason: str) -> None:
+def cancel(uow: UnitOfWork, meeting: Meeting, reason: str, by: int) -> None:
+    """Cancel a meeting not yet held, with its reason and who cancelled it (the register keeps them)."""
     _changeable(meeting)
     meeting.status, meeting.cancel_reason = str(MeetingStatus.CANCELLED), reason
+    meeting.cancelled_at, meeting.cancelled_by = uow.now, by
+    meeting.sequence += 1
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ def move(uow: UnitOfWork, meeting: Meeting, local: datetime, place: str | None) 
     before = meeting.starts_at
     meeting.starts_at, meeting.local_start = starts_at, local.isoformat(timespec="minutes")
     meeting.timezone = uow.config.timezone
+    meeting.sequence += 1
     if place:
         meeting.place = place
     uow.session.flush()

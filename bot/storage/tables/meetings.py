@@ -29,6 +29,9 @@ class Meeting(SQLModel, table=True):
     place: str = ""
     status: str = "planned"  # planned | cancelled | held
     cancel_reason: str | None = None
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_by: int | None = Field(default=None, foreign_key="person.id")
+    sequence: int = 0  # the iCalendar SEQUENCE: raised on each move or cancellation, so calendars follow
     agenda_approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     agenda_approved_by: int | None = Field(default=None, foreign_key="person.id")
     created_by: int | None = Field(default=None, foreign_key="person.id")

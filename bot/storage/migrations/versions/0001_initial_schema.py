@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 18:20:59.612544
+Create Date: 2026-12-02 18:26:55.645369
 """
 from collections.abc import Sequence
 
@@ -114,12 +114,16 @@ def upgrade() -> None:
     sa.Column('place', sa.String(), nullable=False),
     sa.Column('status', sa.String(), nullable=False),
     sa.Column('cancel_reason', sa.String(), nullable=True),
+    sa.Column('cancelled_at', bot.storage.types.UTCDateTime(), nullable=True),
+    sa.Column('cancelled_by', sa.Integer(), nullable=True),
+    sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('agenda_approved_at', bot.storage.types.UTCDateTime(), nullable=True),
     sa.Column('agenda_approved_by', sa.Integer(), nullable=True),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
     sa.Column('held_at', bot.storage.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['agenda_approved_by'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['cancelled_by'], ['person.id'], ),
     sa.ForeignKeyConstraint(['created_by'], ['person.id'], ),
     sa.ForeignKeyConstraint(['group_id'], ['working_group.id'], ),
     sa.PrimaryKeyConstraint('id')
