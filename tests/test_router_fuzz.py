@@ -55,7 +55,7 @@ SEED = [("root", "plenary", "/room plenary"), ("root", "plenary", "/group add op
         ("zoe", "dm", "/apply I lead an open-data association and would like to join"),
         ("root", "plenary", "/commitment add FR0112 Establish a space for dialogue group=open-data"),
         ("root", "plenary", "/milestone add FR0112 H1 2024 First plenary"),
-        ("root", "open-data", "/minutes start S1"), ("root", "open-data", "#action @bob draft the letter"),
+        ("root", "open-data", "/minutes start S1 confirm"), ("root", "open-data", "#action @bob draft the letter"),
         ("root", "open-data", "/minutes end")]
 
 # Before the random messages, a tour: one plausible use of each command (then a few odd ones), in an order in
@@ -86,7 +86,8 @@ TOUR = [
     ("bob", "open-data", "/update FR0112 60% substantial call launched https://example.org/call"),
     ("bob", "open-data", "/update M2 started the review"), "/update FR0112 60% substantial call launched",
     "/update M2 started the review", "/milestone done M2 https://example.org/r", "/vote close V1",
-    "/vote close V3", "/vote close V4", "/vote status V1", "/decisions", "/role @bob member open-data end",
+    "/vote close V3", "/vote close V4", "/vote cancel V2 opened by mistake",
+    "/reopen P1 the budget it lacked is now voted", "/vote status V1", "/decisions", "/role @bob member open-data end",
 ]
 
 # Plausible values for each kind of argument (by class name, the most specific first), so that many generated
