@@ -24,7 +24,7 @@ REMINDER = ("Reminder: meeting S1 (working group open-data) in {}, on January 30
             "Place: CESE\nNo agenda yet.")
 NOTICE = (f"@frank, I cannot write to you in private yet: open https://t.me/{BOT_USERNAME} and press Start; "
           "I will then send you what I have for you.")
-INTRO = "Bonjour ! Je suis le bot du forum."  # the room's language: the default, fr
+INTRO = "Bonjour\u202f! Je suis le bot du forum."  # the room's language: the default, fr
 
 
 async def set_up(tg: TelegramBot, emu: TelegramEmulator) -> tuple[Chat, User, User]:
