@@ -11,7 +11,7 @@ from typing import Literal, TypeVar
 from bot.rules import RuleError
 from bot.rules.calendar import days_in_month, last_day_of_month
 from bot.rules.dates.durations import DurationError, Term, parse_duration, parse_term
-from bot.rules.dates.words import normalize
+from bot.rules.dates.words import MONTH_NAMES, normalize
 
 Kind = Literal["day", "month", "quarter", "half", "year"]  # the calendar's periods
 SpanKind = Literal["range", "ongoing"]  # a plan's wordings: from one period to another, no due date
@@ -172,22 +172,7 @@ def _numbered_words(rows: tuple[str, ...]) -> dict[str, int]:
     return _by_word(enumerate(rows, start=1))
 
 
-_MONTH_NAMES: dict[str, int] = _numbered_words(
-    (
-        "january jan janvier janv",
-        "february feb febr fevrier fevr fev",
-        "march mar mars",
-        "april apr avril avr",
-        "may mai",
-        "june jun juin",
-        "july jul juillet juil",
-        "august aug aout",
-        "september sep sept septembre",
-        "october oct octobre",
-        "november nov novembre",
-        "december dec decembre",
-    )
-)
+_MONTH_NAMES: dict[str, int] = MONTH_NAMES  # one table of month names, in bot/rules/dates/words.py
 
 _ORDINALS: dict[str, int] = _numbered_words(
     (
