@@ -103,7 +103,8 @@ def test_periods_made_in_code_have_no_text_and_their_fields() -> None:
 def test_an_approval_result_reports_its_seats_and_no_vacancy_when_enough_candidates() -> None:
     result = t.approval_result([["a"], ["b"]], ["a", "b", "c"], 2)
     assert (result.seats, result.vacant, result.ballots) == (2, 0, 2)
-    assert t.approval_result([], ["a"], 3).vacant == 2
+    assert t.approval_result([["a"]], ["a"], 3).vacant == 2  # fewer candidates than seats
+    assert t.approval_result([], ["a"], 3).vacant == 3  # no ballot elects nobody (issue 15)
 
 
 @pytest.mark.parametrize("typed", ["2024-02-15", "15 February 2024", "February 15 2024", "H1 2024", "S2 2024",
