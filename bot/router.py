@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 
@@ -19,7 +20,7 @@ from bot.errors import ArgError, PermissionDenied, UserError
 from bot.i18n import TN, Lines, Localizable, Raw, T, either, normalize_language
 from bot.messages import Handled, Incoming
 from bot.notify import Outbox
-from bot.parsing import MAX_COMMAND_LENGTH, bind, clean_text, today_is, tokenize
+from bot.parsing import MAX_COMMAND_LENGTH, bind, clean_text, syntax, today_is, tokenize
 from bot.registry import Command, CommandName, Registry, TextHook, descend, is_allowed, text_hooks, usage_of
 from bot.storage.db import unit_of_work
 from bot.storage.prebuilt import dialect_of, insert_or_skip, run
@@ -34,11 +35,9 @@ def split_command(text: str) -> tuple[str, str] | None:
     """`/vote@forum_bot V3 yes` → ("vote", "V3 yes"); None when the text is not a command."""
     if not text.startswith(COMMAND_PREFIXES) or len(text) < 2 or not text[1].isalpha():
         return None
-    head, _, rest = text[1:].partition(" ")
-    if "\n" in head:
-        head, _, more = head.partition("\n")
-        rest = more + " " + rest
-    return head.split("@", 1)[0], rest.strip()
+    head, *more = re.split(r"\s", text[1:], maxsplit=1)
+    rest = more[0] if more else ""
+    return syntax(head).split("@", 1)[0], rest.strip()
 
 
 class Router:

@@ -1,5 +1,5 @@
-"""CSV for French users: `excel` (a UTF-8 byte order mark, `;` between cells), lists as `a; b`, booleans as
-true/false; `forum-bot import` reads `;`-separated files as Excel in French writes them."""
+"""CSV for French users: `excel` (a UTF-8 byte order mark, `;` between cells, booleans as oui/non), lists as
+`a; b`, booleans as true/false in plain CSV; `forum-bot import` reads `;`-separated files as Excel in French writes them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ FIELDS = ("id", "title", "names", "overdue", "by", "none")
 def test_excel_has_a_byte_order_mark_and_semicolons() -> None:
     text = write(ROWS, FIELDS, "excel")
     assert text.startswith("\ufeffid;title;names;overdue;by;none\n")
-    assert text.splitlines()[1] == '1;Publier, vite;@a; @b;true;"{""x"": 1}";'.replace("@a; @b", '"@a; @b"')
+    assert text.splitlines()[1] == '1;Publier, vite;@a; @b;oui;"{""x"": 1}";'.replace("@a; @b", '"@a; @b"')
+    assert '";non;' in write([{**ROWS[0], "overdue": False}], FIELDS, "excel").splitlines()[1]
 
 
 def test_csv_cells_are_plain() -> None:

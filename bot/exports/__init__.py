@@ -55,12 +55,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> Any:
-    """A CSV cell: empty for None, true/false, a list as `a; b`, a mapping as JSON."""
+BOOLEANS = {"csv": ("true", "false"), "excel": ("oui", "non")}
+
+
+def _cell(value: Any, booleans: tuple[str, str]) -> Any:
+    """A CSV cell: empty for None, a boolean as `booleans` says, a list as `a; b`, a mapping as JSON."""
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return booleans[0] if value else booleans[1]
     if isinstance(value, list) and all(not isinstance(v, list | dict) for v in value):
         return "; ".join("" if v is None else str(v) for v in value)
     if isinstance(value, list | dict):
@@ -70,7 +73,7 @@ def _cell(value: Any) -> Any:
 
 def write(rows: list[Row], fields: tuple[str, ...], fmt: str) -> str:
     """Serialise rows: JSON (a list of objects), CSV (a header line, then one line per row) or `excel`: CSV as a
-    French Excel opens it cleanly (a UTF-8 byte order mark, `;` between cells)."""
+    French Excel opens it cleanly (a UTF-8 byte order mark, `;` between cells, booleans as oui/non)."""
     clean = [{key: _plain(row.get(key)) for key in fields} for row in rows]
     if fmt == "json":
         return json.dumps(clean, ensure_ascii=False, indent=2) + "\n"
@@ -81,7 +84,7 @@ def write(rows: list[Row], fields: tuple[str, ...], fmt: str) -> str:
                             delimiter=";" if fmt == "excel" else ",")
     writer.writeheader()
     for row in clean:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow({k: _cell(v, BOOLEANS[fmt]) for k, v in row.items()})
     return buffer.getvalue()
 
 

@@ -21,9 +21,11 @@ from bot.parsing.kinds import (
     Word,
     bind,
     clean_text,
+    syntax,
     tokenize,
+    visible,
 )
 
 __all__ = ["MAX_COMMAND_LENGTH", "Choice", "Day", "Deadline", "Duration", "Kind", "Moment", "Number", "Opt", "Param",
            "Period", "Ref", "Share", "Slug", "Text", "Token", "User", "Users", "Word", "bind", "clean_text",
-           "today_is", "tokenize"]
+           "syntax", "today_is", "tokenize", "visible"]

@@ -18,22 +18,24 @@ MAX_COMMAND_LENGTH = 4000
 
 
 def clean_text(text: str) -> str:
-    """Normalise what mobile keyboards and odd clients send: smart quotes, odd spaces, control characters."""
-    out = []
-    for ch in text:
-        if ch in SMART_DOUBLE_QUOTES:
-            out.append('"')
-        elif ch in SMART_SINGLE_QUOTES:
-            out.append("'")
-        elif ch in "\n\t":
-            out.append(ch)
-        elif unicodedata.category(ch) in ("Zs",):
-            out.append(" ")
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch != "\u200d":
-            continue
-        else:
-            out.append(ch)
-    return "".join(out).strip()
+    """Drop only what no platform carries (control characters but newline and tab, lone surrogates) and the
+    spaces and invisible marks before the command; free text keeps every other character as typed."""
+    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    start = 0
+    while start < len(kept) and (kept[start].isspace() or unicodedata.category(kept[start]) == "Cf"):
+        start += 1
+    return kept[start:].rstrip()
+
+
+def syntax(text: str) -> str:
+    """A command word, an option or a reference without the invisible marks (zero-width, bidi) keyboards slip in:
+    only the command's own syntax is normalised, never free text."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+def visible(text: str) -> bool:
+    """Whether some character of the text can be seen (not only spaces and invisible marks)."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc") for ch in text)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class Kind:
         return text
 
     def parse(self, tokens: Sequence[Token], i: int, raw: str) -> tuple[Any, int]:
-        return self.convert_or_fail(tokens[i].text), i + 1
+        return self.convert_or_fail(syntax(tokens[i].text)), i + 1
 
     def convert_or_fail(self, text: str) -> Any:
         try:
@@ -215,7 +217,7 @@ def _option_of(token: Token, options: Sequence[Opt]) -> tuple[Opt, str | None, s
     """The option a token sets, its value, and the key as the person typed it (`jusqua`, not `until`)."""
     if token.quoted:
         return None
-    key, sep, value = token.text.partition("=")
+    key, sep, value = syntax(token.text).partition("=")
     for opt in options:
         if fold(key) in opt.names():
             if sep and opt.kind is not None:
@@ -256,6 +258,9 @@ def bind(raw: str, tokens: list[Token], params: Sequence[Param], options: Sequen
             single_quoted = len(positional) - i == 1 and positional[i].quoted and raw[positional[i].start] == '"'
             values[param.name] = (positional[i].text if single_quoted
                                   else raw[positional[i].start:positional[-1].end].strip())
+            if not visible(values[param.name]):
+                raise ArgError(T("Only invisible characters were given where I expected {what}.",
+                                 what=param.kind.expected))
             i = len(positional)
             continue
         values[param.name], i = param.kind.parse(positional, i, raw)
