@@ -124,3 +124,4 @@ class Outgoing:
     text: str
     person_id: int | None = None
     extras: Extras = field(default_factory=Extras)
+    locale: str = "en"

@@ -1,5 +1,6 @@
 """CSV for French users: `excel` (a UTF-8 byte order mark, `;` between cells, booleans as oui/non), lists as
-`a; b`, booleans as true/false in plain CSV; `forum-bot import` reads `;`-separated files as Excel in French writes them."""
+`a; b`, booleans as true/false in plain CSV; `forum-bot import` reads `;`-separated files as Excel in French
+writes them."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ def outgoing(row: OutboxMessage) -> Outgoing:
     """An outbox row as the transports see it."""
     assert row.id is not None
     return Outgoing(id=row.id, key=row.key, kind=row.kind, network=row.network, text=row.text,
-                    person_id=row.person_id, extras=Extras.from_json(row.payload))
+                    person_id=row.person_id, extras=Extras.from_json(row.payload), locale=row.locale)
 
 
 def backoff(attempts: int) -> timedelta:

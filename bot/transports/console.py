@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import Forum
 from bot.clock import RealClock, SimulatedClock
+from bot.i18n import TN, Lang, Raw, T
 from bot.messages import Incoming, Outgoing
 from bot.parsing import Duration
 from bot.storage.db import unit_of_work
@@ -60,7 +61,9 @@ class ConsoleTransport(Transport):
             self.write(f"  {line}")
         attachment = message.extras.attachment
         if attachment:
-            self.write(f"  📎 {attachment.name} ({len(attachment.content.encode())} bytes)")
+            size = len(attachment.content.encode())
+            size_line = TN("{name} ({n} byte)", "{name} ({n} bytes)", size, name=Raw(attachment.name))
+            self.write("  📎 " + size_line.render(Lang(message.locale, ZoneInfo("UTC"), NETWORK)))
         return str(message.id)
 
 
@@ -208,8 +211,9 @@ async def run_interactive(forum: Forum, user: str = "you") -> int:
     session = ConsoleSession(forum, print)
     session.make_admin(user)
     real = RealClock()
-    print(f"Forum Bot console. Type /help, or lines like '[plenary] alice: /propose …'. "
-          f"You are '{user}' (admin). Ctrl-D quits.", flush=True)
+    banner = T("Forum Bot console. Type /help, or lines like “{example}”. You are “{user}” (admin). Ctrl-D quits.",
+               example=Raw("[plenary] alice: /propose …"), user=Raw(user))
+    print(banner.render(Lang(forum.config.default_language, ZoneInfo(forum.config.timezone), NETWORK)), flush=True)
     await drain_outbox(forum, session.transport)
     for lineno, raw in enumerate(sys.stdin, start=1):
         line = raw.strip()
