@@ -16,6 +16,7 @@ from bot.handlers import (  # noqa: F401
     milestones,
     minutes,
     proposals,
+    register_exports,
     roles,
     rooms,
     updates,

@@ -19,8 +19,10 @@ from bot.parsing import Choice, Param, Word
 from bot.registry import command
 from bot.storage.tables import Account, OutboxMessage, Person, Room, WorkingGroup
 
-EXPORT_ALIASES = {"membres": "members", "jalons": "milestones", "avancements": "updates", "reunions": "meetings"}
-FRENCH_KINDS = {"decisions": "décisions", "milestones": "jalons", "updates": "avancements", "meetings": "réunions"}
+EXPORT_ALIASES = {"membres": "members", "jalons": "milestones", "avancements": "updates", "reunions": "meetings",
+                  "engagements": "commitments", "propositions": "proposals"}
+FRENCH_KINDS = {"decisions": "décisions", "milestones": "jalons", "updates": "avancements", "meetings": "réunions",
+                "proposals": "propositions", "commitments": "engagements"}
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,8 @@ FORMAT = Choice({"json": (), "csv": (), "excel": (), "ics": ()}, T("json, csv, e
 
 
 @command("export", "exporter", help=T("the open register as a file"),
-         usage=T("/export decisions|milestones|updates|meetings|votes|members [json|csv|excel] — excel: a CSV file for "
-                 "Excel in French, semicolon-separated"),
+         usage=T("/export decisions|proposals|commitments|milestones|updates|meetings|votes|members "
+                 "[json|csv|excel] — excel: a CSV file for Excel in French, semicolon-separated"),
          params=[Param("what", Word(), optional=True), Param("fmt", FORMAT, optional=True)])
 async def export_command(ctx: Context, what: str | None, fmt: str | None) -> None:
     name = EXPORT_ALIASES.get(fold(what or ""), fold(what or ""))
