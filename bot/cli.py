@@ -95,10 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--echo", action="store_true", help="print the transcript's lines too")
     demo = add("demo", "play the bundled transcript of a forum's life, in French and English")
     demo.add_argument("--quiet", action="store_true", help="print only the bot's messages")
-    export = add("export", "write a register (decisions, votes, milestones, updates, meetings, members, "
-                           "notifications) to standard output")
+    export = add("export", "write a register (decisions, proposals, commitments, votes, milestones, updates, "
+                           "meetings, members, notifications) to standard output")
     export.add_argument("what", help="what to export")
-    export.add_argument("--format", default="json", help="json or csv (ics for meetings)")
+    export.add_argument("--format", default="json", help="json, csv or excel (ics for meetings)")
     export.add_argument("--at", type=moment, metavar="MOMENT",
                         help="export as of this moment: the members whose mandates run then, the milestones overdue "
                              "then; " + AT_HELP)
