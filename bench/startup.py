@@ -1,7 +1,7 @@
 """Start-up: time from `forum-bot run` (console, empty SQLite, no network) to ready, and idle memory.
 
 `forum-bot run --no-demo` skips the demo and opens the interactive console; it is ready when it prints its banner
-("Forum Bot console. …"), after migrating the empty database and making the console user an admin. The bot runs as
+(one line naming "Forum Bot" and "Ctrl-D", in the forum's language), after migrating the empty database and making the console user an admin. The bot runs as
 `python -m bot` from this checkout, in an empty directory (no config.toml) with a fresh SQLite file each time.
 Its idle memory is VmRSS one second after the banner. The baseline, in the same round, is
 `python -c "import telegram, nio, sqlmodel, apscheduler, babel"` (the libraries a bot process needs), timed to its
@@ -24,7 +24,7 @@ from pathlib import Path
 from bench._common import machine, median
 
 ROOT = Path(__file__).resolve().parent.parent
-READY = "Forum Bot console."
+READY_MARKS = ("Forum Bot", "Ctrl-D")
 BASELINE = "import telegram, nio, sqlmodel, apscheduler, babel"
 
 
@@ -55,7 +55,7 @@ def bot_ready(cwd: str, db: Path, idle: float) -> tuple[float, float, float]:
     assert proc.stdout is not None and proc.stdin is not None
     line = proc.stdout.readline()
     ready = time.perf_counter() - started
-    if not line.startswith(READY):
+    if not all(mark in line for mark in READY_MARKS):
         proc.kill()
         raise SystemExit(f"forum-bot run did not get ready: {line!r} {proc.communicate()[1][-2000:]}")
     time.sleep(idle)
