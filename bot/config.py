@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.rules.colleges import CollegeRules, parse_college_rules
 from bot.rules.periods import DurationError, parse_duration
+from bot.rules.proxies import ProxyRules, parse_proxy_rules
 
 SUPPORTED_LANGUAGES = ("fr", "en")
 DEFAULT_DATABASE_URL = "sqlite:///forum-bot.sqlite3"
@@ -120,6 +122,8 @@ class Config:
     matrix: MatrixConfig = field(default_factory=MatrixConfig)
     housekeeping: HousekeepingConfig = field(default_factory=HousekeepingConfig)
     leadership: LeadershipConfig = field(default_factory=LeadershipConfig)
+    colleges: CollegeRules = field(default_factory=CollegeRules)
+    proxies: ProxyRules = field(default_factory=ProxyRules)
     # The secret-ballot key (bot/ballot_key.py): FORUMBOT_BALLOT_KEY, else read from `ballot_key_file`, else (a
     # SQLite database) generated beside the database. `Forum` fills `ballot_key` with the key it resolved.
     ballot_key: str = ""
@@ -231,7 +235,7 @@ def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 KNOWN_KEYS = {
     "": {"database_url", "timezone", "default_language", "admins", "reminders", "cadence", "telegram",
-         "matrix", "housekeeping", "leadership", "ballot_key_file"},
+         "matrix", "housekeeping", "leadership", "ballot_key_file", "colleges", "proxies"},
     "reminders.": {"meeting_lead_times", "vote_reminder_before", "overdue_digest_every",
                    "weekly_digest_every", "mandate_warning_before"},
     "cadence.": {"group_period_months", "plenary_period_months", "plenary_start_month",
@@ -340,10 +344,22 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
         matrix=matrix,
         housekeeping=housekeeping,
         leadership=leadership,
+        colleges=_rules(data, "colleges", parse_college_rules),
+        proxies=_rules(data, "proxies", parse_proxy_rules),
         ballot_key=_ballot_key(env[BALLOT_KEY_ENV]) if env.get(BALLOT_KEY_ENV) else "",
         ballot_key_file=_get(data, "ballot_key_file", "", _string, "the path of a file holding the ballot key", ""),
         source=source,
     )
+
+
+def _rules(data: Mapping[str, Any], key: str, parse: Callable[[Mapping[str, Any]], T]) -> T:
+    """A table parsed by its rule module (bot/rules/colleges.py, bot/rules/proxies.py), errors named."""
+    try:
+        return parse(_section(data, key))
+    except KeyError as exc:
+        raise ConfigError(f"{key}.{exc.args[0]}", "a known key (unknown key)") from None
+    except ValueError as exc:
+        raise ConfigError(f"{key}.{exc.args[0]}", "a valid value (see config.example.toml)") from None
 
 
 def _devices(value: Any) -> tuple[str, ...]:

@@ -48,17 +48,20 @@ class Token:
     quoted: bool = False
 
 
-_TOKEN = re.compile(r'"([^"]*)("|$)|(\S+)')
+_TOKEN = re.compile(r'([^\s"=]+=)"([^"]*)("|$)|"([^"]*)("|$)|(\S+)')
 
 
 def tokenize(text: str) -> list[Token]:
-    """Split on spaces; double quotes group words (apostrophes never do: French is full of them)."""
+    """Split on spaces; double quotes group words (apostrophes never do: French is full of them), also in an
+    option's value: `org="Ministère de la Culture"` is one token, `org=Ministère de la Culture`."""
     tokens = []
     for match in _TOKEN.finditer(text):
-        if match.group(3) is not None:
-            tokens.append(Token(match.group(3), match.start(), match.end()))
+        if match.group(1) is not None:
+            tokens.append(Token(match.group(1) + match.group(2), match.start(), match.end()))
+        elif match.group(6) is not None:
+            tokens.append(Token(match.group(6), match.start(), match.end()))
         else:
-            tokens.append(Token(match.group(1), match.start(), match.end(), quoted=True))
+            tokens.append(Token(match.group(4), match.start(), match.end(), quoted=True))
     return tokens
 
 
