@@ -15,6 +15,7 @@ from bot.i18n import Day, Lines, Localizable, Percent, Raw, T, fold
 from bot.parsing import Param, Text
 from bot.registry import command
 from bot.storage.tables import Decision, Person, WorkingGroup
+from bot.wording.vote_colleges import decision_colleges
 from bot.wording.votes import OUTCOME_LABELS, body_label, names
 
 LIMIT = 20
@@ -65,7 +66,8 @@ async def decisions(ctx: Context, query: str | None) -> None:
 
 
 @exporter("decisions", ("id", "title", "outcome", "decided_at", "body", "group", "votes_for", "votes_against",
-                        "abstentions", "turnout", "cast", "electorate", "tie", "proposal", "vote", "elected"))
+                        "abstentions", "turnout", "cast", "electorate", "tie", "proposal", "vote", "elected",
+                        "by_college", "proxies", "objections"))
 def export_decisions(session: Session, config: Config, now: datetime) -> list[Row]:
     rows: list[Row] = []
     for d in session.exec(select(Decision).order_by(col(Decision.id))).all():
@@ -78,6 +80,6 @@ def export_decisions(session: Session, config: Config, now: datetime) -> list[Ro
             "turnout": round(d.cast / d.electorate, 4) if d.electorate and d.cast is not None else None,
             "cast": d.cast, "electorate": d.electorate, "tie": d.tie,
             "proposal": f"P{d.proposal_id}" if d.proposal_id else None, "vote": f"V{d.vote_id}" if d.vote_id else None,
-            "elected": elected or None,
+            "elected": elected or None, **decision_colleges(session, d.id),
         })
     return rows
