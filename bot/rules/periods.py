@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal, TypeVar
 
+from bot.rules import RuleError
 from bot.rules.calendar import add_months, days_in_month, last_day_of_month
 
 Kind = Literal["day", "month", "quarter", "half", "year"]
 D = TypeVar("D", bound=date)
+V = TypeVar("V")
 
 MIN_YEAR = 1900
 MAX_YEAR = 2200
@@ -29,20 +32,12 @@ ACCEPTED_FORMS_EXAMPLES: tuple[str, ...] = (
 )
 
 
-class PeriodError(ValueError):
+class PeriodError(RuleError):
     """A period that could not be understood; `code` is machine-usable."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
-
-class DurationError(ValueError):
+class DurationError(RuleError):
     """A duration or term that could not be understood; `code` is machine-usable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 # --------------------------------------------------------------------------- Period
@@ -107,35 +102,35 @@ class Period:
     @classmethod
     def of_quarter(cls, year: int, quarter: int, text: str = "") -> Period:
         """A calendar quarter (Q1 ends 03-31 ... Q4 ends 12-31)."""
-        _check_year(year)
-        if not 1 <= quarter <= 4:
-            raise PeriodError("bad_quarter", f"quarter must be 1 to 4, got {quarter}")
-        start = date(year, 3 * quarter - 2, 1)
-        return cls(
-            "quarter",
-            year,
-            quarter,
-            start,
-            last_day_of_month(year, 3 * quarter),
-            text=text,
-        )
+        return cls._part_of_year("quarter", year, quarter, text)
 
     @classmethod
     def of_half(cls, year: int, half: int, text: str = "") -> Period:
         """A calendar half-year (H1 ends 06-30, H2 ends 12-31)."""
+        return cls._part_of_year("half", year, half, text)
+
+    @classmethod
+    def _part_of_year(cls, kind: Literal["quarter", "half"], year: int, index: int, text: str) -> Period:
+        """The `index`-th quarter or half of `year`, both checked."""
         _check_year(year)
-        if not 1 <= half <= 2:
-            raise PeriodError("bad_half", f"half-year must be 1 or 2, got {half}")
-        start = date(year, 6 * half - 5, 1)
-        return cls(
-            "half", year, half, start, last_day_of_month(year, 6 * half), text=text
-        )
+        months, code, allowed = _PARTS[kind]
+        if not 1 <= index <= 12 // months:
+            raise PeriodError(code, f"{allowed}, got {index}")
+        start = date(year, months * (index - 1) + 1, 1)
+        return cls(kind, year, index, start, last_day_of_month(year, months * index), text=text)
 
     @classmethod
     def of_year(cls, year: int, text: str = "") -> Period:
         """A calendar year."""
         _check_year(year)
         return cls("year", year, 1, date(year, 1, 1), date(year, 12, 31), text=text)
+
+
+# A part of a year: its months, the error code and the range when the index is out of it.
+_PARTS: dict[str, tuple[int, str, str]] = {
+    "quarter": (3, "bad_quarter", "quarter must be 1 to 4"),
+    "half": (6, "bad_half", "half-year must be 1 or 2"),
+}
 
 
 def _check_year(year: int) -> None:
@@ -151,8 +146,17 @@ def _check_month(month: int) -> None:
 
 
 # Month names without accents, lower case; English and French with usual abbreviations.
-_MONTH_NAMES: dict[str, int] = {}
-for _number, _names in enumerate(
+def _by_word(rows: Iterable[tuple[V, str]]) -> dict[str, V]:
+    """Each word of a row's words → the row's value."""
+    return {word: value for value, words in rows for word in words.split()}
+
+
+def _numbered_words(rows: tuple[str, ...]) -> dict[str, int]:
+    """Each word of row n (from 1) → n."""
+    return _by_word(enumerate(rows, start=1))
+
+
+_MONTH_NAMES: dict[str, int] = _numbered_words(
     (
         "january jan janvier janv",
         "february feb febr fevrier fevr fev",
@@ -166,24 +170,17 @@ for _number, _names in enumerate(
         "october oct octobre",
         "november nov novembre",
         "december dec decembre",
-    ),
-    start=1,
-):
-    for _name in _names.split():
-        _MONTH_NAMES[_name] = _number
+    )
+)
 
-_ORDINALS: dict[str, int] = {}
-for _number, _names in enumerate(
+_ORDINALS: dict[str, int] = _numbered_words(
     (
         "1 1er 1re 1ere 1st first premier premiere",
         "2 2e 2eme 2nd second seconde deuxieme",
         "3 3e 3eme 3rd third troisieme",
         "4 4e 4eme 4th fourth quatrieme",
-    ),
-    start=1,
-):
-    for _name in _names.split():
-        _ORDINALS[_name] = _number
+    )
+)
 
 _PERIOD_WORDS: dict[str, Kind] = {
     "quarter": "quarter",
@@ -267,23 +264,21 @@ def parse_period(text: str) -> Period:
 
 # --------------------------------------------------------------------------- durations
 
-_DURATION_UNITS: dict[str, timedelta] = {}
-for _unit, _names in (
-    (timedelta(minutes=1), "m min mins mn minute minutes"),
-    (timedelta(hours=1), "h hr hrs hour hours heure heures"),
-    (timedelta(days=1), "d j day days jour jours"),
-    (timedelta(weeks=1), "w s wk week weeks sem semaine semaines"),
-):
-    for _name in _names.split():
-        _DURATION_UNITS[_name] = _unit
+_DURATION_UNITS: dict[str, timedelta] = _by_word(
+    (
+        (timedelta(minutes=1), "m min mins mn minute minutes"),
+        (timedelta(hours=1), "h hr hrs hour hours heure heures"),
+        (timedelta(days=1), "d j day days jour jours"),
+        (timedelta(weeks=1), "w s wk week weeks sem semaine semaines"),
+    )
+)
 
-_TERM_UNITS: dict[str, int] = {}
-for _months, _names in (
-    (12, "y yr yrs year years a an ans annee annees"),
-    (1, "mo mos month months mois"),
-):
-    for _name in _names.split():
-        _TERM_UNITS[_name] = _months
+_TERM_UNITS: dict[str, int] = _by_word(
+    (
+        (12, "y yr yrs year years a an ans annee annees"),
+        (1, "mo mos month months mois"),
+    )
+)
 
 _RE_AMOUNTS = re.compile(r"(\d+) ?([a-z]+)")
 

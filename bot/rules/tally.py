@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal, get_args
 
+from bot.rules import RuleError
+
 Choice = Literal["yes", "no", "abstain"]
 Majority = Literal["simple", "absolute", "two_thirds"]
 Outcome = Literal["adopted", "rejected", "no_quorum"]
@@ -18,12 +20,8 @@ CHOICES: tuple[Choice, ...] = get_args(Choice)
 MAJORITIES: tuple[Majority, ...] = get_args(Majority)
 
 
-class TallyError(ValueError):
+class TallyError(RuleError):
     """Bad vote-counting input; `code` is machine-usable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 class QuorumError(TallyError):

@@ -131,16 +131,20 @@ def withdraw_ballot(session: Session, vote: Vote, person_id: int, ballot_key: st
 # --------------------------------------------------------------------------- an approval ballot
 
 
-class NotACandidate(DomainError):
+class _NamedWrongly(DomainError):
+    """An approval ballot names `person_id` where it may not."""
+
     def __init__(self, person_id: int) -> None:
         super().__init__(person_id)
         self.person_id = person_id
 
 
-class NamedTwice(DomainError):
-    def __init__(self, person_id: int) -> None:
-        super().__init__(person_id)
-        self.person_id = person_id
+class NotACandidate(_NamedWrongly):
+    """The person named is not a candidate of the election."""
+
+
+class NamedTwice(_NamedWrongly):
+    """The ballot names the same person twice."""
 
 
 class TooManyApprovals(DomainError):
