@@ -61,6 +61,23 @@ def parity_holders(session: Session, now: datetime) -> list[tuple[int, str, str 
     return sorted({(int(p), str(r), c) for p, r, c in rows})
 
 
+def _college_of(session: Session, holders: list[tuple[int, str, str | None]], person_id: int) -> str | None:
+    mine = next((c for p, _, c in holders if p == person_id), None)
+    if mine is not None:
+        return mine
+    found = session.get(Person, person_id)
+    return found.college if found else None
+
+
+def _after_change(before: list[tuple[int, str, str | None]], person_id: int, college: str | None,
+                  role: str | None, ends: str | None, mine: str | None) -> list[tuple[int, str, str | None]]:
+    moved = [(p, r, college if p == person_id and college is not None else c) for p, r, c in before]
+    after = [(p, r, c) for p, r, c in moved if not (p == person_id and r == ends)]
+    if role in PARITY_ROLES and (person_id, role) not in {(p, r) for p, r, _ in after}:
+        after.append((person_id, str(role), college or mine))
+    return after
+
+
 def check_parity(uow: UnitOfWork, person_id: int, *, college: str | None = None, role: str | None = None,
                  ends: str | None = None) -> list[Breach]:
     """The breaches a change would bring: `person_id` changing college, taking `role`, or ending `ends`.
@@ -69,14 +86,7 @@ def check_parity(uow: UnitOfWork, person_id: int, *, college: str | None = None,
     if not rules.cochairs and not rules.committee:
         return []
     before = parity_holders(uow.session, uow.now)
-    mine = next((c for p, _, c in before if p == person_id), None)
-    if mine is None:
-        found = uow.session.get(Person, person_id)
-        mine = found.college if found else None
-    after = [(p, r, college if p == person_id and college is not None else c) for p, r, c in before
-             if not (p == person_id and r == ends)]
-    if role in PARITY_ROLES and (person_id, role) not in {(p, r) for p, r, _ in after}:
-        after.append((person_id, role, college or mine))
+    after = _after_change(before, person_id, college, role, ends, _college_of(uow.session, before, person_id))
     breaches = new_breaches([(r, c) for _, r, c in before], [(r, c) for _, r, c in after], rules)
     if breaches and rules.on_breach == "refuse":
         raise ParityRefused(breaches)

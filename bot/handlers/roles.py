@@ -50,9 +50,7 @@ async def role(ctx: Context, user: str, role: str, slug: str | None, until: date
     until_at = end_of_day(until, ctx) if until else None
     if until_at is not None and until_at <= ctx.now:
         raise UserError(T("The mandate end must be in the future."))
-    warned = apply_college(ctx, person, college, org) if college or org else None
-    if group is None:
-        warned = warned or _parity(ctx, person, role=role)
+    warned = _college_and_parity(ctx, person, role, group, college, org)
     granted = grant(ctx.session, person, role, group, ctx.now, until_at, ctx.person)
     ctx.audit("role.grant", "person", person.id, role=role, group=slug,
               until=until_at.isoformat() if until_at else None)
@@ -60,6 +58,14 @@ async def role(ctx: Context, user: str, role: str, slug: str | None, until: date
     ctx.reply(Lines([T("{who} is now {role}.", who=who(ctx.session, person.id or 0),
                        role=role_text(ctx.session, granted, ctx.lang.tz)),
                      T("College: {college}.", college=shown) if shown else None, warned]))
+
+
+def _college_and_parity(ctx: Context, person: Person, role: str, group: WorkingGroup | None, college: str | None,
+                        org: str | None) -> Localizable | None:
+    warned = apply_college(ctx, person, college, org) if college or org else None
+    if group is None:
+        warned = warned or _parity(ctx, person, role=role)
+    return warned
 
 
 def _parity(ctx: Context, person: Person, *, role: str | None = None, ends: str | None = None) -> Localizable | None:
