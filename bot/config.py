@@ -9,12 +9,25 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.config_matrix import _devices, _trust
-from bot.rules.periods import DurationError, parse_duration
+from bot.config_values import (
+    _bool,
+    _duration,
+    _durations,
+    _int,
+    _language,
+    _month,
+    _retention,
+    _seconds,
+    _string,
+    _strings,
+    _timezone,
+)
+from bot.rules.colleges import CollegeRules, parse_college_rules
+from bot.rules.proxies import ProxyRules, parse_proxy_rules
 
-SUPPORTED_LANGUAGES = ("fr", "en")
 DEFAULT_DATABASE_URL = "sqlite:///forum-bot.sqlite3"
 BALLOT_KEY_ENV = "FORUMBOT_BALLOT_KEY"
 MIN_BALLOT_KEY_LENGTH = 16
@@ -140,6 +153,8 @@ class Config:
     housekeeping: HousekeepingConfig = field(default_factory=HousekeepingConfig)
     leadership: LeadershipConfig = field(default_factory=LeadershipConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    colleges: CollegeRules = field(default_factory=CollegeRules)
+    proxies: ProxyRules = field(default_factory=ProxyRules)
     # The secret-ballot key (bot/ballot_key.py): FORUMBOT_BALLOT_KEY, else read from `ballot_key_file`, else (a
     # SQLite database) generated beside the database. `Forum` fills `ballot_key` with the key it resolved.
     ballot_key: str = ""
@@ -170,76 +185,6 @@ def _get(table: Mapping[str, Any], key: str, prefix: str, check: Callable[[Any],
         raise ConfigError(prefix + key, expected, value) from exc
 
 
-def _string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError
-    return value
-
-
-def _exactly(kind: type[T]) -> Callable[[Any], T]:  # a check that a value is a `kind` itself (True is no int)
-    def check(value: Any) -> T:
-        if type(value) is not kind:
-            raise TypeError
-        return value
-    return check
-
-
-_int, _bool = _exactly(int), _exactly(bool)
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise TypeError
-    return tuple(value)
-
-
-def _duration(value: Any) -> timedelta:
-    try:
-        return parse_duration(_string(value))
-    except DurationError as exc:
-        raise ValueError(str(exc)) from exc
-
-
-def _durations(value: Any) -> tuple[timedelta, ...]:
-    return tuple(_duration(v) for v in _strings(value))
-
-
-def _timezone(value: Any) -> str:
-    try:
-        ZoneInfo(_string(value))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError from exc
-    return str(value)
-
-
-def _language(value: Any) -> str:
-    if value not in SUPPORTED_LANGUAGES:
-        raise ValueError
-    return str(value)
-
-
-def _month(value: Any) -> int:
-    month = _int(value)
-    if not 1 <= month <= 12:
-        raise ValueError
-    return month
-
-
-def _retention(value: Any) -> timedelta:
-    duration = _duration(value)
-    if duration < timedelta(days=2):
-        raise ValueError
-    return duration
-
-
-def _seconds(value: Any) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise TypeError
-    if not 0 < value <= 3600:
-        raise ValueError
-    return float(value)
-
-
 def _ballot_key(value: str) -> str:
     if len(value.strip()) < MIN_BALLOT_KEY_LENGTH:
         raise ConfigError(BALLOT_KEY_ENV, f"a random string of at least {MIN_BALLOT_KEY_LENGTH} characters "
@@ -258,7 +203,7 @@ def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 KNOWN_KEYS = {
     "": {"database_url", "timezone", "default_language", "admins", "reminders", "cadence", "meetings",
-         "telegram", "matrix", "housekeeping", "leadership", "ballot_key_file", "web"},
+         "telegram", "matrix", "housekeeping", "leadership", "ballot_key_file", "web", "colleges", "proxies"},
     "web.": {"enabled", "listen", "port", "base_url"},
     "reminders.": {"meeting_lead_times", "vote_reminder_before", "overdue_digest_every",
                    "weekly_digest_every", "mandate_warning_before"},
@@ -374,12 +319,25 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
         meetings=_meetings(data),
         telegram=telegram,
         matrix=matrix,
-        housekeeping=housekeeping, leadership=leadership,
+        housekeeping=housekeeping,
+        leadership=leadership,
         web=web,
+        colleges=_rules(data, "colleges", parse_college_rules),
+        proxies=_rules(data, "proxies", parse_proxy_rules),
         ballot_key=_ballot_key(env[BALLOT_KEY_ENV]) if env.get(BALLOT_KEY_ENV) else "",
         ballot_key_file=_get(data, "ballot_key_file", "", _string, "the path of a file holding the ballot key", ""),
         source=source,
     )
+
+
+def _rules(data: Mapping[str, Any], key: str, parse: Callable[[Mapping[str, Any]], T]) -> T:
+    """A table parsed by its rule module (bot/rules/colleges.py, bot/rules/proxies.py), errors named."""
+    try:
+        return parse(_section(data, key))
+    except KeyError as exc:
+        raise ConfigError(f"{key}.{exc.args[0]}", "a known key (unknown key)") from None
+    except ValueError as exc:
+        raise ConfigError(f"{key}.{exc.args[0]}", "a valid value (see config.example.toml)") from None
 
 
 def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -> Config:

@@ -22,7 +22,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from bot.config import SUPPORTED_LANGUAGES
+from bot.config_values import SUPPORTED_LANGUAGES
 from bot.rules.text import fold  # noqa: F401  (re-exported: bot.i18n.fold is how wording compares keywords)
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"

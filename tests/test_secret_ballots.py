@@ -52,6 +52,7 @@ from bot.app import Forum
 from bot.clock import SimulatedClock
 from bot.config import Config
 from bot.domain.votes.ballots import slot_of
+from bot.rules.colleges import CollegeRules
 from bot.storage.tables import Vote
 from tests.support import FORUM_EPOCH
 from tests.support.forum_setup import committee, lines, propose, start
@@ -60,7 +61,10 @@ from tests.transcript import play
 
 START = datetime(2024, 1, 15, 8, 0, tzinfo=UTC)
 
+# Every voter has a college (one college of four: its count is kept with the secret choices, bot/domain/votes/
+# colleges.py), so the unlinkability below holds with colleges recorded.
 SETUP = start() + committee() + propose("Publish the minutes") + lines(
+    *(f"[plenary] alice: /college @{voter} civil-society" for voter in ("bob", "carol", "dave", "erin")),
     "[committee] bob: /vote open P1 secret",
     "[plenary] bob: /election open Board seats=2 candidates=@dave,@erin,@frank",
     "[committee] carol: /vote V1 no")
@@ -271,6 +275,16 @@ def locate(engine: Engine, dump: dict[str, list[Row]], ballots: Ballots) -> list
     return out
 
 
+def shared_colleges(dump: dict[str, list[Row]]) -> set[str]:
+    """The colleges a secret choice may keep: those of at least `secret_min_voters` voters in the vote's
+    electorate (a college narrows a choice down to that many people, never fewer; bot/domain/votes/colleges.py)."""
+    minimum = CollegeRules().secret_min_voters
+    kept = {str(c["college"]) for c in dump["secret_choice"] if c.get("college")}
+    sizes = {college: sum(1 for e in dump["electorate"] if e.get("college") == college) for college in kept}
+    assert all(size >= minimum for size in sizes.values()), f"a secret choice keeps a small college: {sizes}"
+    return kept
+
+
 def links(engine: Engine, dump: dict[str, list[Row]], ballots: Ballots) -> list[str]:
     """Every way the dump links a voter to a secret choice: in one row, or through a value two rows share."""
     located = locate(engine, dump, ballots)
@@ -280,6 +294,7 @@ def links(engine: Engine, dump: dict[str, list[Row]], ballots: Ballots) -> list[
     found = [f"{r.table} row names {sorted(r.voters)} and holds {sorted(set(r.choices.values()))}: {r.row}"
              for r in located if r.voters and r.choices]
     allowed = {str(v) for v in secret_vote_ids(dump)} | {f"V{v}" for v in secret_vote_ids(dump)}
+    allowed |= shared_colleges(dump)
     with_voter = [(r, row_values(r.row)) for r in located if r.voters]
     for chosen in (r for r in located if r.choices and not r.voters):
         keys = row_values(chosen.row, but=chosen.choices) - allowed
@@ -408,6 +423,7 @@ async def test_no_row_links_a_voter_to_a_secret_choice(forum: Forum) -> None:
 
     opened = dump_tables(forum.engine)
     assert {v["status"] for v in opened["vote"]} == {"open"}
+    assert {c["college"] for c in opened["secret_choice"] if c["vote_id"] == MOTION} == {"civil-society"}
     assert_unlinked(forum.engine, opened, PLAYED, "open")
     slot_checks(opened, forum.config.ballot_key, PLAYED)
     confirmation_checks(opened, at)

@@ -127,7 +127,7 @@ async def test_no_table_links_a_voter_to_a_secret_choice(forum: Forum) -> None:
                 flat = json.dumps({k: str(v) for k, v in row.items()}).lower()
                 if table == "secret_choice":
                     assert row["slot"] is None
-                    assert set(row.keys()) == {"id", "vote_id", "slot", "choice"}
+                    assert set(row.keys()) == {"id", "vote_id", "slot", "choice", "college"}  # college: no person
                     continue
                 # no other row names a secret choice next to a voter
                 if table in ("outbox", "audit_event") and any(str(p) == str(row.get("person_id")) for p in
@@ -150,7 +150,7 @@ async def test_secret_choice_table_has_no_rowid(forum: Forum) -> None:
     of its random key)."""
     with forum.engine.connect() as conn:
         columns = {c["name"]: c for c in inspect(conn).get_columns("secret_choice")}
-        assert set(columns) == {"id", "vote_id", "slot", "choice"}
+        assert set(columns) == {"id", "vote_id", "slot", "choice", "college"}  # no time, no sequence, no person
         assert [name for name, c in columns.items() if c.get("default") or c.get("autoincrement") is True] == []
         assert inspect(conn).get_pk_constraint("secret_choice")["constrained_columns"] == ["id"]
         assert isinstance(columns["id"]["type"], sqltypes.String)  # a random key, not an integer counting up

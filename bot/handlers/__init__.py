@@ -5,6 +5,7 @@ from bot.handlers import (  # noqa: F401
     applications,
     cadence,
     calendar,
+    colleges,
     commitments,
     decisions,
     elections,

@@ -7,6 +7,7 @@ from sqlmodel import col, select
 from bot.context import Context
 from bot.domain.people import Role, grant
 from bot.errors import UserError
+from bot.handlers.colleges import COLLEGE_OPT, ORG_OPT, apply_college, college_of_word
 from bot.i18n import Lines, Raw, T, When
 from bot.parsing import Param, Ref, Slug, Text
 from bot.registry import STAFF, command
@@ -26,12 +27,14 @@ def _pending(ctx: Context, number: int) -> Application:
 
 
 @command("apply", "candidater", help=T("answer the call for applications"),
-         usage=T("/apply <text> — e.g. /apply I lead an open-data association and would like to join"),
-         params=[Param("text", Text().with_expected(T("the text of your application")))])
-async def apply(ctx: Context, text: str) -> None:
+         usage=T("/apply <text> [college=…] — e.g. /apply I lead an open-data association and would like to join "
+                 "college=civil-society"),
+         params=[Param("text", Text().with_expected(T("the text of your application")))], options=[COLLEGE_OPT])
+async def apply(ctx: Context, text: str, college: str | None) -> None:
     if len(text) > 2000:
         raise UserError(T("An application is at most {limit} characters.", limit=2000))
-    application = Application(person_id=ctx.person_id, text=text, created_at=ctx.now)
+    application = Application(person_id=ctx.person_id, text=text, created_at=ctx.now,
+                              college=college_of_word(ctx, college) if college else None)
     ctx.session.add(application)
     ctx.session.flush()
     ctx.audit("application.submit", "application", application.id)
@@ -52,13 +55,14 @@ async def applications(ctx: Context) -> None:
         return
     ctx.reply(Lines([T("Applications waiting for an answer:"), *(
         T("• A{id} {who} ({when}): {text}", id=Raw(str(a.id)), who=who(ctx.session, a.person_id),
-          when=When(a.created_at), text=Raw(a.text)) for a in pending)]))
+          when=When(a.created_at), text=Raw(a.text if a.college is None else f"{a.text} [{a.college}]"))
+        for a in pending)]))
 
 
 @command("accept", "accepter", help=T("accept an application"), roles=STAFF,
-         usage=T("/accept A3 [group] — e.g. /accept A3 open-data"),
-         params=[Param("number", APPLICATION), Param("slug", Slug(), optional=True)])
-async def accept(ctx: Context, number: int, slug: str | None) -> None:
+         usage=T("/accept A3 [group] [college=…] [org=…] — e.g. /accept A3 open-data college=civil-society"),
+         params=[Param("number", APPLICATION), Param("slug", Slug(), optional=True)], options=[COLLEGE_OPT, ORG_OPT])
+async def accept(ctx: Context, number: int, slug: str | None, college: str | None, org: str | None) -> None:
     application = _pending(ctx, number)
     group: WorkingGroup | None = None
     if slug:
@@ -67,9 +71,12 @@ async def accept(ctx: Context, number: int, slug: str | None) -> None:
     assert applicant is not None
     application.status, application.decided_at, application.decided_by = "accepted", ctx.now, ctx.person_id
     application.group_id = group.id if group else None
+    chosen = college or application.college
+    warned = apply_college(ctx, applicant, chosen, org) if chosen or org else None
+    application.college = applicant.college
     grant(ctx.session, applicant, Role.MEMBER, group, ctx.now, None, ctx.person)
-    ctx.audit("application.accept", "application", application.id, group=slug)
-    ctx.reply(T("Application A{id} accepted.", id=Raw(str(number))))
+    ctx.audit("application.accept", "application", application.id, group=slug, college=applicant.college)
+    ctx.reply(Lines([T("Application A{id} accepted.", id=Raw(str(number))), warned]))
     message = (T("Welcome! Your application A{id} was accepted: you are now a member of {group}.",
                  id=Raw(str(number)), group=Raw(group.slug)) if group else
                T("Welcome! Your application A{id} was accepted: you are now a member of the forum.",

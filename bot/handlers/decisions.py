@@ -17,6 +17,7 @@ from bot.parsing import Param, Text
 from bot.registry import command
 from bot.storage.tables import Decision, Person, WorkingGroup
 from bot.wording.people import who
+from bot.wording.vote_colleges import decision_colleges
 from bot.wording.votes import OUTCOME_LABELS, body_label, names
 
 LIMIT = 20
@@ -74,7 +75,7 @@ async def decisions(ctx: Context, query: str | None) -> None:
 
 @exporter("decisions", ("id", "title", "outcome", "decided_at", "body", "group", "votes_for", "votes_against",
                         "abstentions", "turnout", "cast", "electorate", "tie", "settled_by", "settled_at",
-                        "reason", "proposal", "vote", "elected"))
+                        "reason", "proposal", "vote", "elected", "by_college", "proxies", "objections"))
 def export_decisions(session: Session, config: Config, now: datetime) -> list[Row]:
     rows: list[Row] = []
     for d in session.exec(select(Decision).order_by(col(Decision.id))).all():
@@ -88,6 +89,6 @@ def export_decisions(session: Session, config: Config, now: datetime) -> list[Ro
             "cast": d.cast, "electorate": d.electorate, "tie": d.tie, "settled_by": person_name(session, d.settled_by),
             "settled_at": d.settled_at, "reason": d.reason,
             "proposal": f"P{d.proposal_id}" if d.proposal_id else None, "vote": f"V{d.vote_id}" if d.vote_id else None,
-            "elected": elected or None,
+            "elected": elected or None, **decision_colleges(session, d.id),
         })
     return rows

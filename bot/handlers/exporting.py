@@ -83,14 +83,15 @@ def notifications(session: Session, config: Config, now: datetime) -> list[Row]:
              "created_at": m.created_at, "sent_at": m.sent_at} for m in rows]
 
 
-@exporter("members", ("id", "name", "role", "group", "since", "until"))
+@exporter("members", ("id", "name", "college", "organisation", "role", "group", "since", "until"))
 def members(session: Session, config: Config, now: datetime) -> list[Row]:
     groups = {g.id: g.slug for g in session.exec(select(WorkingGroup)).all()}
     rows: list[Row] = []
     for person in session.exec(select(Person).order_by(col(Person.id))).all():
         assert person.id is not None
         for role in active_roles(session, person.id, now):
-            rows.append({"id": person.id, "name": person.display_name, "role": role.role,
+            rows.append({"id": person.id, "name": person.display_name, "college": person.college,
+                         "organisation": person.organisation, "role": role.role,
                          "group": groups.get(role.group_id) if role.group_id else None,
                          "since": role.since, "until": role.until})
     return rows

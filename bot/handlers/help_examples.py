@@ -17,6 +17,7 @@ EXAMPLES: dict[str, T] = {
     "decline": T("/decline A3 the call is for organisations only"),
     "cadence": T("/cadence"),
     "calendar": T("/calendar"),
+    "college": T('/college @bob government org="Ministry for Public Transformation"'),
     "commitment add": T("/commitment add FR0112 Establish a space for open government dialogue group=dialogue"),
     "commitment import": T("/commitment import fr-2023-2025-FR0112"),
     "commitments": T("/commitments"),

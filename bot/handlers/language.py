@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config import SUPPORTED_LANGUAGES
+from bot.config_values import SUPPORTED_LANGUAGES
 from bot.context import Context
 from bot.domain.people import Role
 from bot.errors import ArgError, UserError

@@ -14,6 +14,7 @@ from bot.domain.votes.opening import Opened
 from bot.errors import UserError
 from bot.i18n import Raw, T
 from bot.parsing import Choice, Deadline, Kind, Opt, Ref, Share
+from bot.rules.college_tally import COLLEGE_MAJORITIES
 from bot.rules.dates.days import DeadlineSpec
 from bot.rules.tally import parse_majority
 from bot.storage.tables import Vote
@@ -27,12 +28,13 @@ MAX_OPEN = timedelta(days=366)
 
 
 class MajorityKind(Kind):
-    """simple, absolute or 2/3, in English or French (the rule's own parser)."""
+    """simple, absolute or 2/3, in English or French (the rule's own parser); double or consensus (by college)."""
 
-    expected = T("simple, absolute or 2/3")
+    expected = T("simple, absolute, 2/3, double or consensus")
 
     def convert(self, text: str) -> str:
-        return parse_majority(text)
+        word = text.strip().lower()
+        return word if word in COLLEGE_MAJORITIES else parse_majority(text)
 
 
 BODY_OPT = Opt("body", "instance", BODY, aliases=("organe",))

@@ -25,6 +25,7 @@ from bot.exports import Row, exporter
 from bot.handlers.decisions import person_name
 from bot.handlers.help import start_handler
 from bot.handlers.proposals import get_proposal
+from bot.handlers.vote_colleges import ELECTORATE_OPT, QUORUM_EACH_OPT, college_rules, secret_college
 from bot.handlers.vote_options import (
     BODY_OPT,
     CLOSES_OPT,
@@ -65,13 +66,14 @@ CHOICE = Choice({"yes": ("pour", "oui"), "no": ("contre", "non"), "abstain": ("a
 
 
 @command("vote open", "voter ouvrir", help=T("put a proposal to the vote"), roles=CHAIRS,
-         usage=T("/vote open P7 [body=committee|group|plenary] [closes=7d|DATE] [quorum=50%] "
-                 "[majority=simple|absolute|2/3] [secret]"),
+         usage=T("/vote open P7 [body=committee|group|plenary] [closes=7d|DATE] [quorum=50%] [quorum-each=40%] "
+                 "[majority=simple|absolute|2/3|double|consensus] [electorate=present] [secret]"),
          params=[Param("number", Ref("P", T("a proposal id like P7")))],
          options=[BODY_OPT, CLOSES_OPT, QUORUM_OPT, Opt("majority", "majorite", MajorityKind()),
-                  Opt("secret", "secret", aliases=("secrete",))])
+                  Opt("secret", "secret", aliases=("secrete",)), QUORUM_EACH_OPT, ELECTORATE_OPT])
 async def vote_open(ctx: Context, number: int, body: str | None, closes: timedelta | datetime | None,
-                    quorum: Fraction | None, majority: str | None, secret: bool) -> None:
+                    quorum: Fraction | None, majority: str | None, secret: bool, quorum_each: Fraction | None,
+                    electorate: str | None) -> None:
     proposal = get_proposal(ctx.session, number)
     if proposal.status == ProposalStatus.VOTING:
         raise UserError(T("Proposal {ref} is already being voted on.", ref=pid(number)))
@@ -85,6 +87,7 @@ async def vote_open(ctx: Context, number: int, body: str | None, closes: timedel
         opened = open_motion(ctx.uow, proposal, where, majority, secret, ctx.person_id)
     except NobodyMayVote as refused:
         raise nobody_may_vote(ctx, refused) from None
+    opened = college_rules(ctx, opened, quorum_each, electorate)
     vote = opened.vote
     announce_opened(ctx, opened)
     assert opened.event is not None
@@ -199,7 +202,7 @@ async def vote_cast(ctx: Context, number: int, ballot: str | None) -> None:
         return
     choice, reason = _choice(ctx, vote, ballot)
     changed = ballots.record_ballot(ctx.session, vote, ctx.person_id, choice, None if vote.secret else reason,
-                                    ctx.now, ctx.config.ballot_key)
+                                    ctx.now, ctx.config.ballot_key, secret_college(ctx, vote, ctx.person_id))
     if vote.secret:
         ctx.audit("vote.participate", "vote", number, changed=changed)
         ctx.reply(Lines([T("Your secret ballot in {ref} is changed.", ref=vid(number)) if changed else
@@ -339,7 +342,7 @@ whoami_sections.append(pending_votes_section)
 @exporter("votes", ("id", "kind", "title", "proposal", "body", "group", "opens_at", "closes_at", "closed_at",
                     "status", "secret", "quorum", "majority", "seats", "term_months", "candidates", "electorate",
                     "cast", "turnout", "votes_for", "votes_against", "abstentions", "outcome", "elected",
-                    "tie", "settled_by", "decision"))
+                    "tie", "settled_by", "decision", "by_college", "proxies"))
 def export_votes(session: Session, config: Config, now: datetime) -> list[Row]:
     return [_export_row(session, vote) for vote in session.exec(select(Vote).order_by(col(Vote.id))).all()]
 
@@ -365,6 +368,7 @@ def _export_row(session: Session, vote: Vote) -> Row:
         "votes_for": counts.get("yes"), "votes_against": counts.get("no"), "abstentions": counts.get("abstain"),
         "elected": [_name(session, c) for c in result.get("elected", [])] or None,
         **_decision_fields(session, vote, decision),
+        "by_college": result.get("by_college"), "proxies": result.get("proxies"),
     }
 
 

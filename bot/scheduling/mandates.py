@@ -8,9 +8,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.config import Config
+from bot.domain.colleges import cochair_gap_when_ending
 from bot.i18n import Day, T
 from bot.scheduling.due import JobContext, due_source
 from bot.storage.tables import Person, Role
+from bot.wording.colleges import breaches_text
 from bot.wording.people import last_day, role_text, who
 
 
@@ -41,6 +43,10 @@ def warn_mandates_ending(job: JobContext) -> int:
         job.outbox.to_purpose("secretariat", T("⏳ The mandate of {who} ({role}) ends on {date}. Renew it with "
                                                "/role, or plan the election.", who=who(job.session, role.person_id),
                                                role=held, date=ends), kind="mandate_ending", key=key)
+        gap = cochair_gap_when_ending(job.session, job.config.colleges, role, role.until)
+        if gap:
+            job.outbox.to_purpose("secretariat", T("⚠️ Parity: when this mandate ends, {why}.",
+                                                   why=breaches_text(gap)), kind="parity_alert", key=key + ":parity")
         job.outbox.to_person(person, T("⏳ Your mandate ({role}) ends on {date}.", role=held, date=ends),
                              kind="mandate_ending", key=key)
         sent += 1

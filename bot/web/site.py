@@ -18,7 +18,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
-from bot.config import SUPPORTED_LANGUAGES, Config
+from bot.config import Config
+from bot.config_values import SUPPORTED_LANGUAGES
 from bot.i18n import Lang
 from bot.web.words import LANGUAGE_NAMES, words
 

@@ -18,11 +18,13 @@ from bot.notify import Outbox, dm_account, person_lang, room_lang
 from bot.storage.tables import Decision, Person, Proposal, Vote, WorkingGroup
 from bot.wording.people import who
 from bot.wording.proposals import tell_author
+from bot.wording.vote_colleges import COLLEGE_MAJORITY_LABELS, college_lines, college_rules_text, college_verdict_text
 
 MAJORITY_LABELS = {
     "simple": T("Majority: simple (more yes than no)."),
     "absolute": T("Majority: absolute (yes from more than half of the ballots cast)."),
     "two_thirds": T("Majority: two thirds (yes from at least two thirds of yes and no)."),
+    **COLLEGE_MAJORITY_LABELS,
 }
 
 OUTCOME_LABELS: dict[str, Localizable] = {
@@ -127,6 +129,7 @@ def rules_text(session: Session, vote: Vote, electorate: int) -> Lines:
            "Each voter approves up to {n} candidates; the {n} with most approvals are elected.", vote.seats or 0),
         T("Quorum: {share} of the electorate must take part.", share=Percent(float(quorum))) if quorum else
         T("No quorum."),
+        college_rules_text(session, vote),
         T("Secret ballot.") if vote.secret else T("Open ballot: everyone's ballot can be seen."),
     ])
 
@@ -175,6 +178,9 @@ def post_result(session: Session, outbox: Outbox, closed: Closed) -> None:
 
 def _verdict(closed: MotionClosed) -> Localizable:
     counted = closed.tally
+    by_colleges = college_verdict_text(closed.vote.result or {})
+    if by_colleges is not None:
+        return by_colleges
     if counted.outcome == Outcome.NO_QUORUM:
         return T("No quorum: {cast} of {electorate} took part ({share}); {needed} were needed. Nothing is decided.",
                  cast=counted.cast, electorate=closed.electorate, share=Percent(float(counted.turnout)),
@@ -194,6 +200,7 @@ def _post_motion(session: Session, outbox: Outbox, closed: MotionClosed) -> None
         verdict,
         Lines([T("Yes: {yes} · No: {no} · Abstentions: {abstain}", yes=counted.yes, no=counted.no,
                  abstain=counted.abstain), Raw(" — "), turnout_text(counted.cast, closed.electorate)], sep=""),
+        college_lines(vote.result or {}),
         recorded_as(decision_id),
     ])
     for room in body_rooms(outbox, vote):

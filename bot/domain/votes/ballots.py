@@ -83,8 +83,9 @@ _CHANGE_BALLOT = update(_BALLOT).where(_BALLOT.c.vote_id == bindparam("b_vote_id
 
 
 def record_ballot(session: Session, vote: Vote, person_id: int, choice: str, reason: str | None,
-                  now: datetime, ballot_key: str) -> bool:
-    """Store or replace a ballot; returns True when it replaced an earlier one."""
+                  now: datetime, ballot_key: str, college: str | None = None) -> bool:
+    """Store or replace a ballot; returns True when it replaced an earlier one. `college` goes with a secret
+    choice (only when its college is large enough: bot/domain/votes/colleges.py `secret_college`)."""
     assert vote.id is not None
     # A participation goes with exactly one ballot (or secret choice): written together, withdrawn together.
     first = run(session, insert_or_skip(Participation, dialect_of(session), ("vote_id", "person_id"), "vote_id"),
@@ -93,7 +94,7 @@ def record_ballot(session: Session, vote: Vote, person_id: int, choice: str, rea
         slot = secret_slot(session, vote, person_id, ballot_key)
         row = secret_choice_of(session, vote, slot)
         if row is None:
-            session.add(SecretChoice(vote_id=vote.id, slot=slot, choice=choice))
+            session.add(SecretChoice(vote_id=vote.id, slot=slot, choice=choice, college=college))
         else:
             row.choice = choice
         session.flush()

@@ -12,8 +12,10 @@ from bot.domain.elections import close_election
 from bot.domain.proposals import ProposalStatus, record_event
 from bot.domain.votes import Choice, Outcome, VoteKind, VoteStatus
 from bot.domain.votes.ballots import choices_of
+from bot.domain.votes.colleges import apply_colleges, record_count
 from bot.domain.votes.lookups import electorate_ids
 from bot.domain.votes.results import Closed, MotionClosed, fraction_text
+from bot.rules.college_tally import base_majority
 from bot.rules.tally import tally
 from bot.storage.tables import Decision, Proposal, SecretChoice, Vote
 
@@ -47,16 +49,18 @@ def close_vote(uow: UnitOfWork, vote: Vote, by: int | None) -> Closed | None:
 def _close_motion(uow: UnitOfWork, vote: Vote, electorate: int, choices: list[str]) -> MotionClosed:
     session, now = uow.session, uow.now
     counted = tally([Choice(c) for c in choices if c in tuple(Choice)], electorate,  # type: ignore[misc]
-                    fraction_text(vote.quorum), vote.majority)  # type: ignore[arg-type]
+                    fraction_text(vote.quorum), base_majority(vote.majority))  # type: ignore[arg-type]
+    counted, colleges = apply_colleges(uow, vote, counted)
     outcome = Outcome(counted.outcome)
     vote.result = {"outcome": outcome, "yes": counted.yes, "no": counted.no, "abstain": counted.abstain,
-                   "cast": counted.cast, "electorate": electorate, "tie": counted.tie}
+                   "cast": counted.cast, "electorate": electorate, "tie": counted.tie, **colleges}
     decision = Decision(vote_id=vote.id, proposal_id=vote.proposal_id, title=vote.title, outcome=outcome,
                         decided_at=now, body=vote.body, group_id=vote.group_id, votes_for=counted.yes,
                         votes_against=counted.no, abstentions=counted.abstain, cast=counted.cast,
                         electorate=electorate, tie=counted.tie and outcome == Outcome.REJECTED)
     session.add(decision)
     session.flush()
+    record_count(session, decision.id, colleges)
     proposal = session.get(Proposal, vote.proposal_id) if vote.proposal_id else None
     event = None
     if proposal is not None:

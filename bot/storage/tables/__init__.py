@@ -1,5 +1,6 @@
 """Every table of the bot; importing this module registers them all on SQLModel.metadata."""
 
+from bot.storage.tables.colleges import DecisionCount, Proxy, ProxyBallot, VoteRules
 from bot.storage.tables.meetings import (
     ActionItem,
     AgendaItem,
@@ -32,6 +33,7 @@ __all__ = [
     "CadenceReminder",
     "Commitment",
     "Decision",
+    "DecisionCount",
     "Electorate",
     "KeyValue",
     "Meeting",
@@ -44,10 +46,13 @@ __all__ = [
     "ProcessedEvent",
     "Proposal",
     "ProposalEvent",
+    "Proxy",
+    "ProxyBallot",
     "Role",
     "Room",
     "SecretChoice",
     "StatusUpdate",
     "Vote",
+    "VoteRules",
     "WorkingGroup",
 ]

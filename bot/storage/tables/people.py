@@ -19,6 +19,8 @@ class Person(SQLModel, table=True):
     locale_hint: str | None = None
     # how titles are written for them: feminine, masculine or neutral (epicene, the default); /address
     address: str = Field(default="neutral", sa_column_kwargs={"server_default": "neutral"})
+    college: str | None = None  # government, civil-society or a college the config declares (bot/rules/colleges.py)
+    organisation: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -93,6 +95,7 @@ class Application(SQLModel, table=True):
     text: str
     status: str = Field(default="pending", index=True)
     group_id: int | None = Field(default=None, foreign_key="working_group.id")
+    college: str | None = None  # the college the applicant asked for (or the secretariat chose when accepting)
     reason: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -94,6 +94,7 @@ class Electorate(SQLModel, table=True):
 
     vote_id: int = Field(foreign_key="vote.id", primary_key=True)
     person_id: int = Field(foreign_key="person.id", primary_key=True)
+    college: str | None = None  # the voter's college when the vote opened
 
 
 class Participation(SQLModel, table=True):
@@ -132,6 +133,7 @@ class SecretChoice(SQLModel, table=True):
     vote_id: int = Field(foreign_key="vote.id", index=True)
     slot: str | None = None
     choice: str
+    college: str | None = None  # kept only when the college has enough voters (bot/domain/votes/colleges.py)
 
 
 class Decision(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 18:26:55.645369
+Create Date: 2026-12-03 06:09:18.679902
 """
 from collections.abc import Sequence
 
@@ -39,6 +39,8 @@ def upgrade() -> None:
     sa.Column('locale', sa.String(), nullable=True),
     sa.Column('locale_hint', sa.String(), nullable=True),
     sa.Column('address', sa.String(), server_default='neutral', nullable=False),
+    sa.Column('college', sa.String(), nullable=True),
+    sa.Column('organisation', sa.String(), nullable=True),
     sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
@@ -65,6 +67,7 @@ def upgrade() -> None:
     sa.Column('text', sa.String(), nullable=False),
     sa.Column('status', sa.String(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('college', sa.String(), nullable=True),
     sa.Column('reason', sa.String(), nullable=True),
     sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
     sa.Column('decided_at', bot.storage.types.UTCDateTime(), nullable=True),
@@ -385,6 +388,7 @@ def upgrade() -> None:
     op.create_table('electorate',
     sa.Column('vote_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('college', sa.String(), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.ForeignKeyConstraint(['vote_id'], ['vote.id'], ),
     sa.PrimaryKeyConstraint('vote_id', 'person_id')
@@ -411,11 +415,31 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['vote_id'], ['vote.id'], ),
     sa.PrimaryKeyConstraint('vote_id', 'person_id')
     )
+    op.create_table('proxy',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('giver_id', sa.Integer(), nullable=False),
+    sa.Column('holder_id', sa.Integer(), nullable=False),
+    sa.Column('vote_id', sa.Integer(), nullable=True),
+    sa.Column('meeting_id', sa.Integer(), nullable=True),
+    sa.Column('until', bot.storage.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.Column('cancelled_at', bot.storage.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['giver_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['holder_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
+    sa.ForeignKeyConstraint(['vote_id'], ['vote.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('proxy', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proxy_giver_id'), ['giver_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proxy_holder_id'), ['holder_id'], unique=False)
+
     op.create_table('secret_choice',
     sa.Column('id', sa.String(), nullable=False),
     sa.Column('vote_id', sa.Integer(), nullable=False),
     sa.Column('slot', sa.String(), nullable=True),
     sa.Column('choice', sa.String(), nullable=False),
+    sa.Column('college', sa.String(), nullable=True),
     sa.ForeignKeyConstraint(['vote_id'], ['vote.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('vote_id', 'slot'),
@@ -443,6 +467,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_status_update_commitment', ['commitment_id', 'created_at'], unique=False)
         batch_op.create_index('ix_status_update_created', ['created_at'], unique=False)
 
+    op.create_table('vote_rules',
+    sa.Column('vote_id', sa.Integer(), nullable=False),
+    sa.Column('quorum_each', sa.String(), nullable=True),
+    sa.Column('electorate', sa.String(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=True),
+    sa.Column('seats_by_college', bot.storage.types.JSONText(), nullable=True),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
+    sa.ForeignKeyConstraint(['vote_id'], ['vote.id'], ),
+    sa.PrimaryKeyConstraint('vote_id')
+    )
     op.create_table('action_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
@@ -463,16 +497,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_action_item_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_action_item_owner_id'), ['owner_id'], unique=False)
 
+    op.create_table('decision_count',
+    sa.Column('decision_id', sa.Integer(), nullable=False),
+    sa.Column('by_college', bot.storage.types.JSONText(), nullable=True),
+    sa.Column('proxies', sa.Integer(), nullable=False),
+    sa.Column('objections', bot.storage.types.JSONText(), nullable=True),
+    sa.Column('elected_by_college', bot.storage.types.JSONText(), nullable=True),
+    sa.ForeignKeyConstraint(['decision_id'], ['decision.id'], ),
+    sa.PrimaryKeyConstraint('decision_id')
+    )
+    op.create_table('proxy_ballot',
+    sa.Column('vote_id', sa.Integer(), nullable=False),
+    sa.Column('giver_id', sa.Integer(), nullable=False),
+    sa.Column('holder_id', sa.Integer(), nullable=False),
+    sa.Column('proxy_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['giver_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['holder_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['proxy_id'], ['proxy.id'], ),
+    sa.ForeignKeyConstraint(['vote_id'], ['vote.id'], ),
+    sa.PrimaryKeyConstraint('vote_id', 'giver_id')
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('proxy_ballot')
+    op.drop_table('decision_count')
     with op.batch_alter_table('action_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_action_item_owner_id'))
         batch_op.drop_index(batch_op.f('ix_action_item_meeting_id'))
 
     op.drop_table('action_item')
+    op.drop_table('vote_rules')
     with op.batch_alter_table('status_update', schema=None) as batch_op:
         batch_op.drop_index('ix_status_update_created')
         batch_op.drop_index('ix_status_update_commitment')
@@ -482,6 +539,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_secret_choice_vote_id'))
 
     op.drop_table('secret_choice')
+    with op.batch_alter_table('proxy', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proxy_holder_id'))
+        batch_op.drop_index(batch_op.f('ix_proxy_giver_id'))
+
+    op.drop_table('proxy')
     op.drop_table('participation')
     with op.batch_alter_table('minutes_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_minutes_entry_session_id'))

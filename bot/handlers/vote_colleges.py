@@ -1,0 +1,39 @@
+"""What /vote open adds for colleges and meetings: quorum in each college, an electorate of the members present."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from bot.context import Context
+from bot.domain.votes import colleges
+from bot.domain.votes.colleges import CollegeTooSmall, freeze_colleges, save_rules
+from bot.domain.votes.opening import Opened
+from bot.errors import UserError
+from bot.i18n import T
+from bot.parsing import Choice, Opt, Share
+from bot.storage.tables import Vote
+from bot.wording.colleges import college_label
+
+QUORUM_EACH_OPT = Opt("quorum_each", "quorum-college", Share(), aliases=("quorum-each", "quorum-chaque"))
+ELECTORATE_OPT = Opt("electorate", "corps", Choice({"members": ("membres",), "present": ("presents", "presentes")},
+                                                    T("members or present")), aliases=("electeurs",))
+
+
+def college_rules(ctx: Context, opened: Opened, quorum_each: Fraction | None, electorate: str | None) -> Opened:
+    """Keep the vote's college rules and freeze its voters' colleges (before it is announced)."""
+    vote = opened.vote
+    save_rules(ctx.session, vote, quorum_each=quorum_each)
+    try:
+        freeze_colleges(ctx.uow, vote)
+    except CollegeTooSmall as refused:
+        raise UserError(T("A secret vote counted by college needs at least {minimum} voters in each college; "
+                          "{college} has {n}. Open it without secret, or without the college rule.",
+                          minimum=refused.minimum, college=college_label(refused.college), n=refused.size)) from None
+    return opened
+
+
+def secret_college(ctx: Context, vote: Vote, voter: int) -> str | None:
+    """The college a secret choice keeps (None for an open ballot, whose college is the electorate's)."""
+    if not vote.secret:
+        return None
+    return colleges.secret_college(ctx.session, vote, voter, ctx.config.colleges.secret_min_voters)
