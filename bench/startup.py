@@ -1,7 +1,8 @@
 """Start-up: time from `forum-bot run` (console, empty SQLite, no network) to ready, and idle memory.
 
 `forum-bot run --no-demo` skips the demo and opens the interactive console; it is ready when it prints its banner
-(one line naming "Forum Bot" and "Ctrl-D", in the forum's language), after migrating the empty database and making the console user an admin. The bot runs as
+(one line naming "Forum Bot" and "Ctrl-D", in the forum's language), after migrating the empty database and making
+the console user an admin. The bot runs as
 `python -m bot` from this checkout, in an empty directory (no config.toml) with a fresh SQLite file each time.
 Its idle memory is VmRSS one second after the banner. The baseline, in the same round, is
 `python -c "import telegram, nio, sqlmodel, apscheduler, babel"` (the libraries a bot process needs), timed to its
