@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 from bot.context import Context
+from bot.domain.meetings.minutes import minutes_of, open_session
 from bot.domain.votes import colleges
 from bot.domain.votes.colleges import CollegeTooSmall, freeze_colleges, save_rules
 from bot.domain.votes.opening import Opened
@@ -19,10 +21,30 @@ ELECTORATE_OPT = Opt("electorate", "corps", Choice({"members": ("membres",), "pr
                                                     T("members or present")), aliases=("electeurs",))
 
 
-def college_rules(ctx: Context, opened: Opened, quorum_each: Fraction | None, electorate: str | None) -> Opened:
+@dataclass(frozen=True)
+class Attendance:
+    """Who is recorded present (#here) in the minutes being taken in this room, for `electorate=present`."""
+
+    meeting_id: int
+    present: frozenset[int]
+
+
+def attendance(ctx: Context, electorate: str | None) -> Attendance | None:
+    """The attendance a vote is counted on (None for the usual electorate); refused without minutes running."""
+    if electorate != "present":
+        return None
+    minutes = open_session(ctx.session, ctx.room.id)
+    if minutes is None:
+        raise UserError(T("electorate=present counts the members present at a meeting: start its minutes in this "
+                          "room first (/minutes start S2), and let those present say #here."))
+    return Attendance(minutes.meeting_id, frozenset(minutes_of(ctx.session, minutes).present))
+
+
+def college_rules(ctx: Context, opened: Opened, quorum_each: Fraction | None, present: Attendance | None) -> Opened:
     """Keep the vote's college rules and freeze its voters' colleges (before it is announced)."""
     vote = opened.vote
-    save_rules(ctx.session, vote, quorum_each=quorum_each)
+    save_rules(ctx.session, vote, quorum_each=quorum_each, electorate="present" if present else "members",
+               meeting_id=present.meeting_id if present else None)
     try:
         freeze_colleges(ctx.uow, vote)
     except CollegeTooSmall as refused:

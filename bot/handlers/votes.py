@@ -18,14 +18,14 @@ from bot.domain.visibility import counts_visible
 from bot.domain.votes import VoteKind, VoteStatus, ballots, lookups
 from bot.domain.votes.ballots import NotInElectorate, VoteClosed
 from bot.domain.votes.closing import close_vote
-from bot.domain.votes.electorate import NobodyMayVote
+from bot.domain.votes.electorate import NobodyMayVote, NobodyPresent
 from bot.domain.votes.opening import Where, open_motion
 from bot.errors import ArgError, UserError
 from bot.exports import Row, exporter
 from bot.handlers.decisions import person_name
 from bot.handlers.help import start_handler
 from bot.handlers.proposals import get_proposal
-from bot.handlers.vote_colleges import ELECTORATE_OPT, QUORUM_EACH_OPT, college_rules, secret_college
+from bot.handlers.vote_colleges import ELECTORATE_OPT, QUORUM_EACH_OPT, attendance, college_rules, secret_college
 from bot.handlers.vote_options import (
     BODY_OPT,
     CLOSES_OPT,
@@ -82,12 +82,17 @@ async def vote_open(ctx: Context, number: int, body: str | None, closes: timedel
                           "before it is put to the vote again: /reopen {ref} <reason>.", ref=pid(number),
                           status=PROPOSAL_STATUS[proposal.status]))
     chosen_body, group_id = resolve_body(ctx, body, proposal.group_id)
-    where = Where(chosen_body, group_id, closing_time(ctx, closes, DEFAULT_CLOSES), quorum)
+    present = attendance(ctx, electorate)
+    where = Where(chosen_body, group_id, closing_time(ctx, closes, DEFAULT_CLOSES), quorum,
+                  present.present if present else None)
     try:
         opened = open_motion(ctx.uow, proposal, where, majority, secret, ctx.person_id)
     except NobodyMayVote as refused:
         raise nobody_may_vote(ctx, refused) from None
-    opened = college_rules(ctx, opened, quorum_each, electorate)
+    except NobodyPresent as refused:
+        raise UserError(T("None of those recorded present (#here) may vote in {body}.",
+                          body=body_label(ctx.session, refused.body, refused.group_id))) from None
+    opened = college_rules(ctx, opened, quorum_each, present)
     vote = opened.vote
     announce_opened(ctx, opened)
     assert opened.event is not None

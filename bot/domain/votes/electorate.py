@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -14,6 +15,14 @@ from bot.storage.tables import Electorate, Role, Vote
 
 class NobodyMayVote(DomainError):
     """The body has nobody holding a voting role."""
+
+    def __init__(self, body: str, group_id: int | None) -> None:
+        super().__init__(body, group_id)
+        self.body, self.group_id = body, group_id
+
+
+class NobodyPresent(DomainError):
+    """A vote counted on attendance, but none of the body's voters is recorded present."""
 
     def __init__(self, body: str, group_id: int | None) -> None:
         super().__init__(body, group_id)
@@ -33,14 +42,19 @@ def electorate_of(session: Session, body: str, group_id: int | None, now: dateti
     return sorted(chosen)
 
 
-def freeze_electorate(session: Session, vote: Vote, now: datetime) -> int:
-    """Store the vote and its electorate; returns the electorate's size."""
+def freeze_electorate(session: Session, vote: Vote, now: datetime, present: Collection[int] | None = None) -> int:
+    """Store the vote and its electorate; returns the electorate's size. With `present` (a vote counted on
+    attendance), only the body's voters among them."""
     session.add(vote)
     session.flush()
     assert vote.id is not None
     electorate = electorate_of(session, vote.body, vote.group_id, now)
     if not electorate:
         raise NobodyMayVote(vote.body, vote.group_id)
+    if present is not None:
+        electorate = [person_id for person_id in electorate if person_id in present]
+        if not electorate:
+            raise NobodyPresent(vote.body, vote.group_id)
     for person_id in electorate:
         session.add(Electorate(vote_id=vote.id, person_id=person_id))
     session.flush()

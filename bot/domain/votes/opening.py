@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -17,12 +18,14 @@ from bot.storage.tables import Proposal, ProposalEvent, Vote
 
 @dataclass(frozen=True)
 class Where:
-    """Who votes (the body, and its group for a group vote), until when, under which quorum."""
+    """Who votes (the body, and its group for a group vote; with `present`, only those of its voters recorded
+    present at the meeting), until when, under which quorum."""
 
     body: str
     group_id: int | None
     closes_at: datetime
     quorum: Fraction | None
+    present: Collection[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ def open_motion(uow: UnitOfWork, proposal: Proposal, where: Where, majority: str
                 group_id=where.group_id, opened_by=by, opens_at=uow.now, closes_at=where.closes_at,
                 quorum=str(where.quorum) if where.quorum else None, majority=majority or "simple", secret=secret,
                 salt=new_salt() if secret else None)
-    size = freeze_electorate(uow.session, vote, uow.now)
+    size = freeze_electorate(uow.session, vote, uow.now, where.present)
     proposal.status = ProposalStatus.VOTING
     record_audit(uow.session, uow.now, by, "vote.open", "vote", vote.id, {
         "proposal": proposal.id, "body": where.body, "group_id": where.group_id,
