@@ -38,6 +38,7 @@ OPEN_AND_CHANGING = {  # they change the record, for the sender's own business
     "action done",  # one's own action item (the handler checks)
     "lang",  # one's own language (the room's: the handler checks)
     "address",  # how one's own titles are written
+    "proxy", "proxy cancel",  # one's own vote given to another voter (the domain checks both may vote)
 }
 OPEN_AND_READING = {
     "calendar", "commitments", "status", "decisions", "help", "start", "whoami", "vote status", "votes", "export",

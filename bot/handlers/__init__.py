@@ -17,11 +17,13 @@ from bot.handlers import (  # noqa: F401
     milestones,
     minutes,
     proposals,
+    proxies,
     register_exports,
     roles,
     rooms,
     updates,
     vote_cancel,
+    vote_cast,
     votes,
     whoami,
 )

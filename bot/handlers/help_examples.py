@@ -18,6 +18,8 @@ EXAMPLES: dict[str, T] = {
     "cadence": T("/cadence"),
     "calendar": T("/calendar"),
     "college": T('/college @bob government org="Ministry for Public Transformation"'),
+    "proxy": T("/proxy @paul V4"),
+    "proxy cancel": T("/proxy cancel V4"),
     "commitment add": T("/commitment add FR0112 Establish a space for open government dialogue group=dialogue"),
     "commitment import": T("/commitment import fr-2023-2025-FR0112"),
     "commitments": T("/commitments"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -16,16 +15,16 @@ from bot.domain.people import group_slug
 from bot.domain.proposals import SETTLED, ProposalStatus
 from bot.domain.visibility import counts_visible
 from bot.domain.votes import VoteKind, VoteStatus, ballots, lookups
-from bot.domain.votes.ballots import NotInElectorate, VoteClosed
 from bot.domain.votes.closing import close_vote
 from bot.domain.votes.electorate import NobodyMayVote, NobodyPresent
 from bot.domain.votes.opening import Where, open_motion
-from bot.errors import ArgError, UserError
+from bot.errors import UserError
 from bot.exports import Row, exporter
 from bot.handlers.decisions import person_name
 from bot.handlers.help import start_handler
 from bot.handlers.proposals import get_proposal
-from bot.handlers.vote_colleges import ELECTORATE_OPT, QUORUM_EACH_OPT, attendance, college_rules, secret_college
+from bot.handlers.vote_cast import check_may_vote, deadline_line
+from bot.handlers.vote_colleges import ELECTORATE_OPT, QUORUM_EACH_OPT, attendance, college_rules
 from bot.handlers.vote_options import (
     BODY_OPT,
     CLOSES_OPT,
@@ -40,13 +39,12 @@ from bot.handlers.vote_options import (
 )
 from bot.handlers.whoami import whoami_sections
 from bot.i18n import TN, Lines, Localizable, Raw, T, When
-from bot.parsing import Choice, Opt, Param, Ref, Text, Users
+from bot.parsing import Opt, Param, Ref
 from bot.registry import CHAIRS, command
 from bot.storage.tables import Decision, Person, Vote
 from bot.wording.people import who
 from bot.wording.proposals import PROPOSAL_STATUS, tell_author
 from bot.wording.votes import (
-    CHOICE_LABELS,
     OUTCOME_LABELS,
     ballot_payload,
     body_label,
@@ -60,11 +58,6 @@ from bot.wording.votes import (
 )
 
 DEFAULT_CLOSES = timedelta(days=7)
-WITHDRAW_WORDS = ("withdraw", "retirer", "retrait")
-CHOICE = Choice({"yes": ("pour", "oui"), "no": ("contre", "non"), "abstain": ("abstention", "abstiens")},
-                T("yes, no or abstain"))
-
-
 @command("vote open", "voter ouvrir", help=T("put a proposal to the vote"), roles=CHAIRS,
          usage=T("/vote open P7 [body=committee|group|plenary] [closes=7d|DATE] [quorum=50%] [quorum-each=40%] "
                  "[majority=simple|absolute|2/3|double|consensus] [electorate=present] [secret]"),
@@ -84,7 +77,7 @@ async def vote_open(ctx: Context, number: int, body: str | None, closes: timedel
     chosen_body, group_id = resolve_body(ctx, body, proposal.group_id)
     present = attendance(ctx, electorate)
     where = Where(chosen_body, group_id, closing_time(ctx, closes, DEFAULT_CLOSES), quorum,
-                  present.present if present else None)
+                  present.present if present and present.counted else None)
     try:
         opened = open_motion(ctx.uow, proposal, where, majority, secret, ctx.person_id)
     except NobodyMayVote as refused:
@@ -103,125 +96,6 @@ async def vote_open(ctx: Context, number: int, body: str | None, closes: timedel
     ctx.reply(TN("Vote {ref} is open on {proposal}: {n} person may vote until {when}.",
                  "Vote {ref} is open on {proposal}: {n} people may vote until {when}.", opened.electorate,
                  ref=vid(vote.id), proposal=pid(number), when=When(vote.closes_at)))
-
-
-# --------------------------------------------------------------------------- casting
-
-
-def _not_eligible(ctx: Context, vote: Vote) -> UserError:
-    body = body_label(ctx.session, vote.body, vote.group_id)
-    if ctx.has_role("observer") and not ctx.roles & {"member", "cochair", "committee"}:
-        return UserError(T("Observers do not vote. Vote {ref} is for {body}.", ref=vid(vote.id), body=body))
-    return UserError(T("You are not in the electorate of {ref}: it was fixed when the vote opened ({when}) as "
-                       "the members of {body} holding a voting role then.", ref=vid(vote.id),
-                       when=When(vote.opens_at), body=body))
-
-
-def check_may_vote(ctx: Context, vote: Vote) -> None:
-    """The domain's refusal (closed, not in the electorate), said to the sender."""
-    try:
-        ballots.check_may_vote(ctx.session, vote, ctx.person_id)
-    except VoteClosed:
-        raise UserError(T("Vote {ref} is closed; ballots can no longer be cast or changed.",
-                          ref=vid(vote.id))) from None
-    except NotInElectorate:
-        raise _not_eligible(ctx, vote) from None
-
-
-def _parse_election(ctx: Context, vote: Vote, text: str) -> list[int]:
-    words = text.split()
-    if len(words) == 1 and words[0].lower() in ("abstain", "abstention", "blank", "blanc"):
-        return []
-    relative = all(w[:1] in "+-" for w in words)
-    current: list[int] | None = None
-    if relative:
-        previous = ballots.current_choice(ctx.session, vote, ctx.person_id, ctx.config.ballot_key)
-        current = json.loads(previous) if previous else []
-    try:
-        handles = Users().convert(" ".join(w.lstrip("+-") if relative else w for w in words))
-    except ValueError as exc:
-        raise ArgError(T("“{value}” is not {expected}.", value=Raw(text), expected=Users.expected)) from exc
-    named = ((word[:1], ctx.person_by_ref(handle).id or 0) for word, handle in zip(words, handles, strict=True))
-    try:
-        return ballots.approval_ballot(vote, named, current)
-    except ballots.NotACandidate as refused:
-        raise UserError(T("{who} is not a candidate in {ref}. Candidates: {names}.",
-                          who=who(ctx.session, refused.person_id), ref=vid(vote.id),
-                          names=names(ctx.session, list(vote.candidates or [])))) from None
-    except ballots.NamedTwice as refused:
-        raise UserError(T("You named {who} twice.", who=who(ctx.session, refused.person_id))) from None
-    except ballots.TooManyApprovals as refused:
-        raise UserError(TN("You may approve at most {n} candidate in {ref}.",
-                           "You may approve at most {n} candidates in {ref}.", refused.seats,
-                           ref=vid(vote.id))) from None
-
-
-def _deadline_line(vote: Vote) -> T:
-    return T("You can change it until {when}.", when=When(vote.closes_at))
-
-
-def _secret_here(number: int, withdrawing: bool) -> UserError:
-    if withdrawing:
-        return UserError(T("Vote {ref} is secret: send /vote {ref} withdraw to me in a private chat.",
-                           ref=vid(number)))
-    return UserError(T("Vote {ref} is secret: your ballot was NOT recorded, and the choice you wrote here was "
-                       "visible to this room. Send it to me in a private chat: /vote {ref} …", ref=vid(number)))
-
-
-def _withdraw(ctx: Context, vote: Vote, number: int) -> None:
-    if not ballots.withdraw_ballot(ctx.session, vote, ctx.person_id, ctx.config.ballot_key):
-        raise UserError(T("You have no ballot in {ref}.", ref=vid(number)))
-    ctx.audit("vote.withdraw_ballot", "vote", number)
-    ctx.reply(T("Your ballot in {ref} is withdrawn.", ref=vid(number)))
-
-
-def _choice(ctx: Context, vote: Vote, ballot: str) -> tuple[str, str | None]:
-    """The ballot as stored (yes/no/abstain, or an election's JSON list) and the reason given."""
-    if vote.kind == VoteKind.ELECTION:
-        return json.dumps(_parse_election(ctx, vote, ballot)), None
-    first, _, rest = ballot.partition(" ")
-    try:
-        choice = CHOICE.convert(first)
-    except ValueError as exc:
-        raise ArgError(T("“{value}” is not {expected}.", value=Raw(first), expected=CHOICE.expected)) from exc
-    return choice, rest.strip() or None
-
-
-@command("vote", "voter", help=T("vote, and manage votes"),
-         usage=T("/vote V3 yes|no|abstain [reason] · /vote V3 withdraw · /vote V5 @a @b (election) · "
-                 "/vote open P7 … · /vote close V3 · /vote status V3"),
-         params=[Param("number", VOTE), Param("ballot", Text().with_expected(T("your choice: yes, no or abstain")),
-                                              optional=True)])
-async def vote_cast(ctx: Context, number: int, ballot: str | None) -> None:
-    vote = get_vote(ctx.session, number)
-    if ballot is None:
-        raise ArgError(T("Missing {what}.", what=T("your choice: yes, no or abstain") if vote.kind == VoteKind.MOTION
-                         else T("the candidates you approve, like @alice @bob")))
-    first, _, rest = ballot.partition(" ")
-    withdrawing = first.lower() in WITHDRAW_WORDS and not rest.strip()
-    if vote.secret and not ctx.room.is_private:
-        raise _secret_here(number, withdrawing)
-    check_may_vote(ctx, vote)
-    if withdrawing:
-        _withdraw(ctx, vote, number)
-        return
-    choice, reason = _choice(ctx, vote, ballot)
-    changed = ballots.record_ballot(ctx.session, vote, ctx.person_id, choice, None if vote.secret else reason,
-                                    ctx.now, ctx.config.ballot_key, secret_college(ctx, vote, ctx.person_id))
-    if vote.secret:
-        ctx.audit("vote.participate", "vote", number, changed=changed)
-        ctx.reply(Lines([T("Your secret ballot in {ref} is changed.", ref=vid(number)) if changed else
-                         T("Your secret ballot in {ref} is recorded.", ref=vid(number)),
-                         T("Nobody, not even the bot's operators, can link it to you once the vote closes."),
-                         T("Reasons are not kept in a secret vote.") if reason else None,
-                         _deadline_line(vote)]))
-        return
-    ctx.audit("vote.ballot", "vote", number, choice=choice, reason=reason, changed=changed)
-    shown: Localizable = (names(ctx.session, json.loads(choice)) or T("nobody")) \
-        if vote.kind == VoteKind.ELECTION else CHOICE_LABELS[choice]
-    ctx.reply(Lines([T("Your ballot in {ref} is changed: {choice}.", ref=vid(number), choice=shown) if changed else
-                     T("Your ballot in {ref} is recorded: {choice}.", ref=vid(number), choice=shown),
-                     _deadline_line(vote)]))
 
 
 # --------------------------------------------------------------------------- closing and status
@@ -323,7 +197,7 @@ async def start_vote(ctx: Context, rest: str) -> None:
     vote = get_vote(ctx.session, number)
     check_may_vote(ctx, vote)
     ctx.reply_private(Lines([T("Your ballot in {ref}: {title}", ref=vid(number), title=Raw(vote.title)),
-                             how_to_vote(ctx.session, vote), _deadline_line(vote)]),
+                             how_to_vote(ctx.session, vote), deadline_line(vote)]),
                       extras=ballot_payload(vote, ctx.lang, ctx.session))
 
 

@@ -50,7 +50,7 @@ def rules_of(session: Session, vote_id: int | None) -> VoteRules | None:
 def save_rules(session: Session, vote: Vote, *, quorum_each: Fraction | None = None, electorate: str = "members",
                meeting_id: int | None = None, seats_by_college: dict[str, int] | None = None) -> None:
     """Keep the vote's college rules (nothing is written when none is set)."""
-    if quorum_each is None and electorate == "members" and not seats_by_college:
+    if quorum_each is None and electorate == "members" and not seats_by_college and meeting_id is None:
         return
     assert vote.id is not None
     session.add(VoteRules(vote_id=vote.id, quorum_each=str(quorum_each) if quorum_each is not None else None,
