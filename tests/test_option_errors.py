@@ -29,5 +29,7 @@ async def test_an_option_is_named_as_it_was_typed(forum: Forum) -> None:
 async def test_export_alone_lists_what_can_be_exported(forum: Forum) -> None:
     out = await play(forum, start() + "[dm] alice: /exporter\n[dm] alice: /lang en\n[dm] alice: /export\n")
     said = bot_lines(out)
-    assert said[-3] == f"[dm alice] bot: Je peux exporter{N}: décisions, réunions, membres, jalons, avancements, votes."
-    assert said[-1] == "[dm alice] bot: I can export: decisions, meetings, members, milestones, updates, votes.", said
+    assert said[-3] == (f"[dm alice] bot: Je peux exporter{N}: engagements, décisions, réunions, membres, jalons, "
+                        "propositions, avancements, votes.")
+    assert said[-1] == ("[dm alice] bot: I can export: commitments, decisions, meetings, members, milestones, "
+                        "proposals, updates, votes."), said

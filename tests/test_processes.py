@@ -27,7 +27,7 @@ def test_a_second_process_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> 
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert first.stdout is not None
-        assert "Forum Bot console" in first.stdout.readline()  # the first one is up and holds the file
+        assert "Ctrl-D" in first.stdout.readline()  # the banner: the first one is up and holds the file
         second = forum_bot("console", "--db", db, input="")
         assert second.returncode == 2
         assert "another forum-bot process is already using" in second.stderr
