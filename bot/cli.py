@@ -260,9 +260,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from bot.runtime.backup import BackupError, restore
 
     config = _config(args)
-    lock = single_process_lock(config.database_url)  # noqa: F841  (no bot on this file while it is restored)
     try:
+        lock = single_process_lock(config.database_url)  # noqa: F841  (no bot on this file while it is restored)
         manifest, revision = restore(config, Path(args.file))
+    except FileNotFoundError as exc:
+        print(f"forum-bot: restore: no folder for {exc.filename} (make it first)", file=sys.stderr)
+        return 1
     except BackupError as exc:
         print(f"forum-bot: restore: {exc}", file=sys.stderr)
         return 1

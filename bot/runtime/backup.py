@@ -179,7 +179,10 @@ def backup(config: Config, archive: Path, now: datetime) -> Manifest:
         files = {path.relative_to(staging).as_posix(): sha256(path)
                  for path in sorted(staging.rglob("*")) if path.is_file()}
         manifest = Manifest(FORMAT_VERSION, revision, kind, now.isoformat(), recorded, with_store, files)
-        _write_archive(staging, manifest, archive)
+        try:
+            _write_archive(staging, manifest, archive)
+        except OSError as exc:
+            raise BackupError(f"cannot write {archive}: {exc.strerror or exc}") from exc
     return manifest
 
 
