@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +73,15 @@ def _clock(args: argparse.Namespace, config: Config) -> Clock:
 AT_HELP = '"YYYY-MM-DD HH:MM" in the forum\'s time zone (default: the real time; for tests and replays)'
 
 
+def _backup_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    backup = add("backup", "write one archive (.tar.gz) of the forum: its database, the ballot key's fingerprint "
+                           "and the Matrix store; never the ballot key itself, which is backed up separately")
+    backup.add_argument("file", help="the archive to write, e.g. forum-2024-01-15.tar.gz (readable by you only)")
+    restore = add("restore", "restore an archive written by backup into an empty database, with the forum's "
+                             "ballot key, then migrate it to this version's schema")
+    restore.add_argument("file", help="an archive written by forum-bot backup")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forum-bot", description="The Open Government Forum's chat bot.")
     parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING; INFO logs every event)")
@@ -116,12 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     site.add_argument("action", choices=["build"], help="build: write every page under DIR")
     site.add_argument("dir", help="the folder to write into (created if missing)")
     site.add_argument("--at", type=moment, metavar="MOMENT", help="build the site as of this moment; " + AT_HELP)
-    backup = add("backup", "write one archive (.tar.gz) of the forum: its database, the ballot key's fingerprint "
-                           "and the Matrix store; never the ballot key itself, which is backed up separately")
-    backup.add_argument("file", help="the archive to write, e.g. forum-2024-01-15.tar.gz (readable by you only)")
-    restore = add("restore", "restore an archive written by backup into an empty database, with the forum's "
-                             "ballot key, then migrate it to this version's schema")
-    restore.add_argument("file", help="an archive written by forum-bot backup")
+    _backup_commands(add)
     db = add("db", "database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply the schema migrations")
     return parser
