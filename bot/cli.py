@@ -1,4 +1,4 @@
-"""The `forum-bot` command: run, console, demo, export, import, db upgrade."""
+"""The `forum-bot` command: run, console, demo, export, import, backup, restore, db upgrade."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +73,15 @@ def _clock(args: argparse.Namespace, config: Config) -> Clock:
 AT_HELP = '"YYYY-MM-DD HH:MM" in the forum\'s time zone (default: the real time; for tests and replays)'
 
 
+def _backup_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    backup = add("backup", "write one archive (.tar.gz) of the forum: its database, the ballot key's fingerprint "
+                           "and the Matrix store; never the ballot key itself, which is backed up separately")
+    backup.add_argument("file", help="the archive to write, e.g. forum-2024-01-15.tar.gz (readable by you only)")
+    restore = add("restore", "restore an archive written by backup into an empty database, with the forum's "
+                             "ballot key, then migrate it to this version's schema")
+    restore.add_argument("file", help="an archive written by forum-bot backup")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forum-bot", description="The Open Government Forum's chat bot.")
     parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING; INFO logs every event)")
@@ -116,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     site.add_argument("action", choices=["build"], help="build: write every page under DIR")
     site.add_argument("dir", help="the folder to write into (created if missing)")
     site.add_argument("--at", type=moment, metavar="MOMENT", help="build the site as of this moment; " + AT_HELP)
+    _backup_commands(add)
     db = add("db", "database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply the schema migrations")
     return parser
@@ -236,6 +246,39 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.runtime.backup import KEY_NOTE, BackupError, backup
+
+    try:
+        manifest = backup(_config(args), Path(args.file), RealClock().now())
+    except BackupError as exc:
+        print(f"forum-bot: backup: {exc}", file=sys.stderr)
+        return 1
+    store = ", the Matrix store" if manifest.matrix_store else ""
+    print(f"wrote {args.file}: the {manifest.database} database at revision {manifest.schema_revision}{store}; "
+          f"{KEY_NOTE}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from bot.runtime.backup import BackupError, restore
+
+    config = _config(args)
+    try:
+        lock = single_process_lock(config.database_url)  # noqa: F841  (no bot on this file while it is restored)
+        manifest, revision = restore(config, Path(args.file))
+    except FileNotFoundError as exc:
+        print(f"forum-bot: restore: no folder for {exc.filename} (make it first)", file=sys.stderr)
+        return 1
+    except BackupError as exc:
+        print(f"forum-bot: restore: {exc}", file=sys.stderr)
+        return 1
+    migrated = "" if revision == manifest.schema_revision else f" (migrated from {manifest.schema_revision})"
+    store = f", the Matrix store in {config.matrix.store_path}" if manifest.matrix_store else ""
+    print(f"restored {args.file} (made {manifest.created_at}): the database at revision {revision}{migrated}{store}")
+    return 0
+
+
 def _site(args: argparse.Namespace) -> tuple[Config, Site]:
     from bot.app import Forum
     from bot.web.site import Site
@@ -266,4 +309,4 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 COMMANDS = {"web": cmd_web, "site": cmd_site,
             "check": cmd_check, "import": cmd_import, "db": cmd_db, "console": cmd_console, "demo": cmd_demo,
-            "run": cmd_run, "export": cmd_export}
+            "run": cmd_run, "export": cmd_export, "backup": cmd_backup, "restore": cmd_restore}
