@@ -36,6 +36,7 @@ OPEN_AND_CHANGING = {  # they change the record, for the sender's own business
     "apply", "propose", "withdraw",  # (withdraw: one's own proposal; the handler checks)
     "vote",  # casting one's own ballot (the handler checks the electorate)
     "action done",  # one's own action item (the handler checks)
+    "minutes end",  # the minutes one chairs (#chair; the handler checks: chairs, co-chairs, the secretariat)
     "lang",  # one's own language (the room's: the handler checks)
     "address",  # how one's own titles are written
     "proxy", "proxy cancel",  # one's own vote given to another voter (the domain checks both may vote)

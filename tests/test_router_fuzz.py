@@ -79,7 +79,8 @@ TOUR = [
     "/meeting move S2 2024-03-05 14:00", "/meeting cancel S3 not enough members available", "/meetings",
     "/milestone add FR0112 Q3 2024 Mid-term review", ("bob", "open-data", "/milestone done M1 https://example.org/r"),
     "/milestones", "/milestones FR0112", "/milestones overdue", "/minutes start S2", "#here @bob", "#topic Budget",
-    "#agreed Publish the budget", "#action @bob write it due=2024-03-20", "/minutes end",
+    "#agreed Publish the budget", "#action @bob write it due=2024-03-20", "#link https://example.org/b budget",
+    "#chair @bob", "#undo", "/minutes end",
     ("bob", "dm", "/action done T1"), ("bob", "dm", "/action done T2"), "/propose Meet twice a year", "/proposals",
     "/proposals all", "/proposal P1", "/withdraw P3", "/answer P1 accepted it will be in the next action plan",
     "/role @bob member open-data until=2026-06-30", '/college @bob government org="Ministry"', "/members",
@@ -157,7 +158,8 @@ command_text = st.builds(
 long_text = st.one_of(st.just("/" + "a" * 10_000),
                       st.sampled_from(NAMES).map(lambda name: f"/{name} " + "x" * MAX_COMMAND_LENGTH))
 minutes_line = st.builds(lambda tag, rest: f"{tag} {rest}",
-                         st.sampled_from(["#here", "#topic", "#info", "#agreed", "#action", "#unknown"]),
+                         st.sampled_from(["#here", "#topic", "#info", "#idea", "#agreed", "#disagreed", "#action",
+                                          "#link", "#undo", "#chair", "#unchair", "#startvote", "#unknown"]),
                          st.one_of(st.sampled_from(VALUES["User"] + VALUES["Text"]), st.text(max_size=30)))
 messages = st.one_of(typed_command, typed_command, typed_command, command_text, st.text(max_size=200),
                      long_text, st.builds(lambda t: "/" + t, st.text(max_size=50)), minutes_line)

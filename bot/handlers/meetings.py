@@ -10,7 +10,9 @@ from bot.config import Config
 from bot.context import Context
 from bot.domain.meetings import MeetingKind, MeetingRefusal, NonexistentLocalTime, group_of, upcoming
 from bot.domain.meetings.agenda import agenda_items
-from bot.domain.meetings.planning import AlreadyThen, PlaceTooLong, StartsInThePast, cancel, move, plan
+from bot.domain.meetings.meetbot import link_of
+from bot.domain.meetings.minutes import Tag, minutes_of_meeting
+from bot.domain.meetings.planning import AlreadyPlanned, AlreadyThen, PlaceTooLong, StartsInThePast, cancel, move, plan
 from bot.domain.people import group_by_slug
 from bot.errors import UserError
 from bot.exports import Row, exporter
@@ -18,7 +20,7 @@ from bot.handlers.calendar import ics_document
 from bot.i18n import Lines, Localizable, Raw, T, When, fold
 from bot.parsing import Moment, Param, Text, Word
 from bot.registry import STAFF, command, registry
-from bot.storage.tables import ActionItem, Meeting, MinutesEntry, MinutesSession, Person, WorkingGroup
+from bot.storage.tables import Meeting, Person, WorkingGroup
 from bot.wording.meetings import (
     MEETING,
     get_meeting,
@@ -46,6 +48,10 @@ def _refusal(exc: MeetingRefusal | NonexistentLocalTime) -> UserError:
         return UserError(T("{when} is already past: a meeting is planned in the future.", when=When(exc.starts_at)))
     if isinstance(exc, PlaceTooLong):
         return UserError(T("A place is at most {limit} characters.", limit=exc.limit))
+    if isinstance(exc, AlreadyPlanned):
+        return UserError(T("Meeting S{id} of the same body is already planned at that time: is it the same meeting? "
+                           "Send /meetings to see it, or /meeting move S{id} to change its time or place.",
+                           id=Raw(str(exc.meeting_id))))
     if isinstance(exc, AlreadyThen):
         return UserError(T("Meeting S{id} is already planned then.", id=Raw(str(exc.meeting_id))))
     return refused(exc)  # type: ignore[arg-type]
@@ -144,16 +150,34 @@ def _names(session: Session, ids: list[int | None]) -> list[str]:
     return names
 
 
+def _minutes_fields(session: Session, meeting_id: int) -> Row:
+    """What the minutes of a meeting recorded (all rooms they were taken in): who was present (named by #here or
+    heard), the chairs, each kind of item still standing, actions with their owners, links, and what was undone."""
+    taken = minutes_of_meeting(session, meeting_id)
+
+    def texts(tag: Tag) -> list[str]:
+        return [e.text for m in taken for e in m.tagged(tag)]
+
+    def one_name(person_id: int | None) -> str | None:
+        return next(iter(_names(session, [person_id])), None)
+
+    return {
+        "attendance": _names(session, [p for m in taken for p in m.present]),
+        "chairs": _names(session, [p for m in taken for p in m.chairs]),
+        "topics": texts(Tag.TOPIC), "info": texts(Tag.INFO), "ideas": texts(Tag.IDEA), "agreed": texts(Tag.AGREED),
+        "disagreed": texts(Tag.DISAGREED),
+        "actions": [{"owner": one_name(a.owner_id), "text": a.text, "due": a.due.isoformat() if a.due else None,
+                     "done": a.done} for m in taken for a in m.actions],
+        "links": [{"url": link_of(e.text), "text": e.text} for m in taken for e in m.tagged(Tag.LINK)],
+        "undone": [{"tag": e.tag, "text": e.text, "by": one_name(e.author_id)} for m in taken for e in m.undone],
+    }
+
+
 def meeting_rows(session: Session, config: Config, now: datetime) -> list[Row]:
     rows: list[Row] = []
     for meeting in session.exec(select(Meeting).order_by(col(Meeting.starts_at), col(Meeting.id))).all():
         assert meeting.id is not None
         group = group_of(session, meeting)
-        entries = session.exec(select(MinutesEntry).join(
-            MinutesSession, col(MinutesSession.id) == col(MinutesEntry.session_id)).where(
-            MinutesSession.meeting_id == meeting.id).order_by(col(MinutesEntry.id))).all()
-        actions = session.exec(select(ActionItem).where(ActionItem.meeting_id == meeting.id)
-                               .order_by(col(ActionItem.id))).all()
         rows.append({
             "id": f"S{meeting.id}", "kind": meeting.kind, "group": group.slug if group else None,
             "starts_at": meeting.starts_at, "local_start": meeting.local_start, "timezone": meeting.timezone,
@@ -162,16 +186,13 @@ def meeting_rows(session: Session, config: Config, now: datetime) -> list[Row]:
             "cancelled_by": next(iter(_names(session, [meeting.cancelled_by])), None),
             "agenda": [item.text for item in agenda_items(session, meeting.id)],
             "agenda_approved_at": meeting.agenda_approved_at,
-            "attendance": _names(session, [e.person_id for e in entries if e.tag == "here"]),
-            "topics": [e.text for e in entries if e.tag == "topic"],
-            "agreed": [e.text for e in entries if e.tag == "agreed"],
-            "actions": [{"owner": (_names(session, [a.owner_id]) or ["?"])[0], "text": a.text,
-                         "due": a.due.isoformat() if a.due else None, "done": a.done} for a in actions],
+            **_minutes_fields(session, meeting.id),
         })
     return rows
 
 
 exporter("meetings", fields=("id", "kind", "group", "starts_at", "local_start", "timezone", "place", "status",
                              "cancel_reason", "cancelled_at", "cancelled_by", "agenda", "agenda_approved_at",
-                             "attendance", "topics", "agreed", "actions"),
+                             "attendance", "chairs", "topics", "info", "ideas", "agreed", "disagreed", "actions",
+                             "links", "undone"),
          formats=("json", "csv", "excel", "ics"), documents={"ics": ics_document})(meeting_rows)

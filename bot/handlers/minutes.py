@@ -1,17 +1,31 @@
-"""Minutes taken in the room, MeetBot style: /minutes start S2, then tagged lines (#here, #topic, #info,
-#agreed, #action @who text [due=DATE]), then /minutes end posts and stores them. Untagged lines are not kept."""
+"""Minutes taken in the room, MeetBot style: /minutes start S2, then tagged lines (#here, #topic, #info, #idea,
+#agreed, #disagreed, #action who text [due=DATE], #link URL text, #undo, #chair @who, #unchair @who), then
+/minutes end posts and stores them. Everyone who speaks in the room meanwhile is present; other lines are not kept."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from bot.context import Context
 from bot.domain.meetings import MeetingStatus, WasCancelled
+from bot.domain.meetings.meetbot import (
+    NotALink,
+    NothingToUndo,
+    StartedThem,
+    is_chair,
+    known,
+    link_of,
+    mentions,
+    note_speaker,
+    read_action,
+    set_chairs,
+    undo,
+)
 from bot.domain.meetings.minutes import (
     AlreadyDone,
     AlreadyTaking,
-    Minutes,
     NoMinutesHere,
     NoSuchAction,
     NotTheirs,
@@ -30,24 +44,45 @@ from bot.domain.people import Role
 from bot.errors import PermissionDenied, UserError
 from bot.handlers.whoami import whoami_sections
 from bot.i18n import Day, Lines, Localizable, Raw, T, When, fold
-from bot.parsing import Opt, Param, Ref, User
+from bot.parsing import Opt, Param, Ref
 from bot.registry import STAFF, command, registry, text_hook
 from bot.rules.dates.days import parse_day
-from bot.storage.tables import Meeting, MinutesSession
-from bot.wording.meetings import MEETING, get_meeting, meeting_label, refused
+from bot.rules.evidence import BadLink
+from bot.storage.tables import MinutesSession
+from bot.wording.meetings import (
+    ITEM_WORDS,
+    MEETING,
+    already_taking,
+    get_meeting,
+    meeting_label,
+    minutes_text,
+    people_list,
+    refused,
+)
 from bot.wording.people import who
 
 TAGS = {"here": Tag.HERE, "present": Tag.HERE, "presente": Tag.HERE, "topic": Tag.TOPIC, "sujet": Tag.TOPIC,
-        "info": Tag.INFO, "agreed": Tag.AGREED, "accord": Tag.AGREED, "agree": Tag.AGREED, "decision": Tag.AGREED,
-        "action": Tag.ACTION}
+        "info": Tag.INFO, "idea": Tag.IDEA, "idee": Tag.IDEA,
+        "agreed": Tag.AGREED, "accord": Tag.AGREED, "agree": Tag.AGREED, "decision": Tag.AGREED,
+        "accepted": Tag.AGREED, "accept": Tag.AGREED,
+        "disagreed": Tag.DISAGREED, "disagree": Tag.DISAGREED, "desaccord": Tag.DISAGREED, "rejected": Tag.DISAGREED,
+        "action": Tag.ACTION, "link": Tag.LINK, "lien": Tag.LINK, "undo": Tag.UNDO, "annuler": Tag.UNDO,
+        "chair": Tag.CHAIR, "presidence": Tag.CHAIR, "unchair": Tag.UNCHAIR, "finpresidence": Tag.UNCHAIR}
+# MeetBot's other commands: answered (while minutes are open) with what to use here, never silently dropped.
+MEETBOT_ONLY = {"startmeeting", "endmeeting", "meetingname", "meetingtopic", "nick", "startvote", "vote", "endvote",
+                "subtopic", "progress", "commands", "halp", "lurk", "unlurk", "save", "restrictlogs", "replay",
+                "voters", "votesrequired"}
 _TAG = re.compile(r"^#(\w+)\b\s*(.*)$", re.DOTALL)
 _DUE = re.compile(r"(?:^|\s)(?:due|echeance|échéance)=(\"[^\"]*\"|\S+)\s*$", re.IGNORECASE)
-_MENTION = re.compile(r"@[\w.\-=/+]+(?::[\w.\-]+(?::\d+)?)?")
 MAX_LINE = 1000
+TAGS_HELP = T("Tag your lines: #here (present), #topic, #info, #idea, #agreed, #disagreed, #action @who text "
+              "[due=DATE], #link URL text; #undo takes back your last line (a chair's: the last line), #chair @who "
+              "shares the chair. Everyone who speaks here is counted present; untagged lines are not recorded. "
+              "/minutes end to finish.")
 
 registry.add("minutes", "cr", help=T("take the minutes of a meeting in this room"),
-             usage=T("/minutes start S2 · then #here, #topic, #info, #agreed, #action @who text [due=DATE] · "
-                     "/minutes end"))
+             usage=T("/minutes start S2 · then #here, #topic, #info, #idea, #agreed, #disagreed, #action @who text "
+                     "[due=DATE], #link URL, #undo, #chair @who · /minutes end"))
 
 
 @command("minutes start", "cr debut", help=T("start taking the minutes here"), roles=STAFF,
@@ -68,12 +103,9 @@ async def minutes_start(ctx: Context, number: int, confirm: bool) -> None:
                           meeting=meeting_label(ctx.session, meeting), opens=When(exc.opens),
                           closes=When(exc.closes), id=Raw(str(meeting.id)))) from exc
     except AlreadyTaking as exc:
-        raise UserError(T("Minutes of S{id} are already being taken here; send /minutes end first.",
-                          id=Raw(str(exc.meeting_id)))) from exc
+        raise already_taking(ctx.session, exc, number) from exc
     ctx.audit("minutes.start", "meeting", meeting.id, session=minutes.id)
-    ctx.reply(Lines([T("Minutes of {meeting} started.", meeting=meeting_label(ctx.session, meeting)),
-                     T("Tag your lines: #here (present), #topic, #info, #agreed, #action @who text [due=DATE]. "
-                       "Untagged lines are not recorded. /minutes end to finish.")]))
+    ctx.reply(Lines([T("Minutes of {meeting} started.", meeting=meeting_label(ctx.session, meeting)), TAGS_HELP]))
 
 
 def _parse_due(text: str, today: date) -> tuple[str, date | None]:
@@ -93,78 +125,141 @@ def _needs_text(tag: str) -> UserError:
     return UserError(T("#{tag} needs some text after it.", tag=Raw(tag)))
 
 
-def _action_line(ctx: Context, minutes: MinutesSession, written_tag: str, body: str) -> None:
-    """`#action @who what to do [due=DATE]`: an action item for @who, confirmed in the room."""
-    owner_ref, _, rest = body.partition(" ")
-    try:
-        owner_handle = User().convert(owner_ref) if owner_ref.startswith("@") else None
-    except ValueError:
-        owner_handle = None
-    if owner_handle is None or not rest.strip():
-        raise UserError(T("Write an action as #action @who what to do [due=DATE], e.g. #action @bob send the "
-                          "draft due=2024-06-30."))
-    action_text, due = _parse_due(rest.strip(), ctx.now.astimezone(ctx.config.tz).date())
-    if not action_text:
+def _not_known(handles: list[str]) -> Localizable | None:
+    if not handles:
+        return None
+    return T("I do not know {who}: nobody by that name has written here yet.",
+             who=Lines([Raw(h) for h in handles], sep=", "))
+
+
+def _chair_powers(ctx: Context, minutes: MinutesSession) -> bool:
+    """A chair of these minutes (who started them, or was given the chair), a co-chair or the secretariat."""
+    return ctx.has_role(*STAFF) or is_chair(ctx.session, minutes, ctx.person_id)
+
+
+async def _action_line(ctx: Context, minutes: MinutesSession, written_tag: str, body: str) -> None:
+    """`#action @who what to do [due=DATE]` (or `#action bob and carol …`, nicks of people present): an action
+    item for each person named, confirmed in the room; one naming nobody known is kept without an owner."""
+    text, due = _parse_due(body, ctx.now.astimezone(ctx.config.tz).date())
+    line = read_action(ctx.session, ctx.network, minutes_of(ctx.session, minutes), text, ctx.now)
+    if not line.text:
         raise _needs_text(written_tag)
-    owner = ctx.person_by_ref(owner_handle)
-    assert owner.id is not None
-    action = add_action(ctx.uow, minutes, owner, action_text, due)
-    ctx.audit("action.add", "action", action.id, meeting=minutes.meeting_id, owner=owner.id,
-              due=due.isoformat() if due else None)
-    ctx.reply(Lines([T("Action for {who}: {text}", who=who(ctx.session, owner.id), text=Raw(action_text)),
-                     T("due {date}", date=Day(due)) if due else None], sep=" — "))
+    actions = add_action(ctx.uow, minutes, line.owners, line.text, due, author_id=ctx.person_id)
+    for action in actions:
+        ctx.audit("action.add", "action", action.id, meeting=minutes.meeting_id, owner=action.owner_id,
+                  due=due.isoformat() if due else None)
+    owners = [o.id for o in line.owners if o.id is not None]
+    said = (T("Action for {who}: {text}", who=people_list(ctx.session, owners), text=Raw(line.text)) if owners
+            else T("Action recorded without an owner: {text}", text=Raw(line.text)))
+    ctx.reply(Lines([Lines([said, T("due {date}", date=Day(due)) if due else None], sep=" — "),
+                     _not_known(line.unknown),
+                     None if owners else T("To give it to someone, #undo it and name them: #action @who text.")]))
 
 
-@text_hook(claims=lambda text: text.startswith("#"))
+async def _link_line(ctx: Context, minutes: MinutesSession, written_tag: str, body: str) -> None:
+    """`#link https://… what it is`: kept with its text, listed in the minutes' links."""
+    try:
+        link_of(body)
+    except (NotALink, BadLink) as exc:
+        raise UserError(T("#{tag} needs a web address, like #{tag} https://example.org/report the report.",
+                          tag=Raw(written_tag))) from exc
+    record(ctx.uow, minutes, Tag.LINK, ctx.person_id, body, author_id=ctx.person_id)
+
+
+async def _here_line(ctx: Context, minutes: MinutesSession, written_tag: str, body: str) -> None:
+    for person in [ctx.person_by_ref(ref) for ref in mentions(body)] or [ctx.person]:
+        record(ctx.uow, minutes, Tag.HERE, person.id, author_id=ctx.person_id)
+
+
+async def _undo_line(ctx: Context, minutes: MinutesSession, written_tag: str, body: str) -> None:
+    """`#undo`: strike the sender's last item (a chair: the last item), recorded and said in the room."""
+    try:
+        item = undo(ctx.uow, minutes, ctx.person_id, _chair_powers(ctx, minutes))
+    except NothingToUndo as exc:
+        raise UserError(T("There is nothing of yours to undo in these minutes.")) from exc
+    ctx.audit("minutes.undo", "minutes_entry", item.id, meeting=minutes.meeting_id, tag=item.tag)
+    ctx.reply(T("Undone: {item} {text} (from {who}). It stays in the record as a correction.",
+                item=ITEM_WORDS[Tag(item.tag)], text=Raw(item.text),
+                who=who(ctx.session, item.author_id) if item.author_id else Raw("?")))
+
+
+async def _chair_line(ctx: Context, minutes: MinutesSession, written_tag: str, body: str) -> None:
+    """`#chair @who …` / `#unchair @who`: chairs may give or take back the chair (not from who started)."""
+    before = minutes_of(ctx.session, minutes).chairs
+    if not _chair_powers(ctx, minutes):
+        raise PermissionDenied(T("Only this meeting's chairs ({chairs}), a co-chair or the secretariat may change "
+                                 "who chairs it.", chairs=people_list(ctx.session, before)))
+    people, unknown = known(ctx.session, ctx.network, mentions(body), ctx.now)
+    if not people:
+        raise UserError(Lines([_not_known(unknown), T("Name who, like #{tag} @bob.", tag=Raw(written_tag))]))
+    giving = TAGS[fold(written_tag)] == Tag.CHAIR
+    try:
+        chairs = set_chairs(ctx.uow, minutes, people, ctx.person_id, chair=giving)
+    except StartedThem as exc:
+        raise UserError(T("{who} started the minutes and stays in the chair.",
+                          who=who(ctx.session, minutes.started_by or 0))) from exc
+    ctx.audit("minutes.chair" if giving else "minutes.unchair", "meeting", minutes.meeting_id,
+              people=[p.id for p in people])
+    ctx.reply(Lines([T("Chairs: {chairs}", chairs=people_list(ctx.session, chairs)), _not_known(unknown)]))
+
+
+async def _item_line(ctx: Context, minutes: MinutesSession, written_tag: str, body: str) -> None:
+    if not body:
+        raise _needs_text(written_tag)
+    record(ctx.uow, minutes, TAGS[fold(written_tag)], ctx.person_id, body, author_id=ctx.person_id)
+
+
+LineHandler = Callable[[Context, MinutesSession, str, str], Awaitable[None]]
+LINES: dict[Tag, LineHandler] = {Tag.HERE: _here_line, Tag.ACTION: _action_line, Tag.LINK: _link_line,
+                                 Tag.UNDO: _undo_line, Tag.CHAIR: _chair_line, Tag.UNCHAIR: _chair_line}
+
+
+def _no_minutes() -> UserError:
+    return UserError(T("No minutes are being taken here, so this line is not recorded. A co-chair or the "
+                       "secretariat starts them in the meeting's room with /minutes start S2 (/meetings lists the "
+                       "meetings)."))
+
+
+def _meetbot_only(tag: str) -> UserError:
+    return UserError(T("#{tag} is a MeetBot command I do not take. Here: /minutes start S2 and /minutes end start "
+                       "and end the minutes; I record #here, #topic, #info, #idea, #agreed, #disagreed, #action, "
+                       "#link, #undo, #chair and #unchair.", tag=Raw(tag)))
+
+
+@text_hook(claims=lambda text: True)
 async def minutes_line(ctx: Context, text: str) -> bool:
-    """Record a tagged line when minutes are being taken in this room; anything else is not ours."""
+    """A tagged line goes into the minutes being taken in this room (answered when none are); any other line
+    said while they are open counts its speaker present. Anything else is not ours."""
     match = _TAG.match(text)
-    if not match or fold(match.group(1)) not in TAGS:
-        return False
-    minutes = open_session(ctx.session, ctx.room.id)
+    word = fold(match.group(1)) if match else ""
+    minutes = None if ctx.room.is_private else open_session(ctx.session, ctx.room.id)
     if minutes is None:
+        if word in TAGS or word == "startmeeting":
+            raise _no_minutes()
         return False
-    tag, body = TAGS[fold(match.group(1))], match.group(2).strip()[:MAX_LINE]
-    if tag == Tag.HERE:
-        for person in [ctx.person_by_ref(ref) for ref in _MENTION.findall(body)] or [ctx.person]:
-            record(ctx.uow, minutes, Tag.HERE, person.id)
-    elif tag == Tag.ACTION:
-        _action_line(ctx, minutes, match.group(1), body)
-    elif not body:
-        raise _needs_text(match.group(1))
-    else:
-        record(ctx.uow, minutes, tag, ctx.person_id, body)
+    if word in MEETBOT_ONLY:
+        raise _meetbot_only(word)
+    if match is None or word not in TAGS:
+        return note_speaker(ctx.uow, minutes, ctx.person_id)
+    await LINES.get(TAGS[word], _item_line)(ctx, minutes, match.group(1), match.group(2).strip()[:MAX_LINE])
     return True
 
 
-def minutes_text(ctx: Context, meeting: Meeting, taken: Minutes) -> Lines:
-    def section(tag: Tag, title: T) -> list[Localizable]:
-        chosen = taken.tagged(tag)
-        return [title, *(Raw(f"• {e.text}") for e in chosen)] if chosen else []
-
-    action_lines: list[Localizable] = [T("Actions:")] if taken.actions else []
-    action_lines.extend(Lines([Raw("• "), who(ctx.session, a.owner_id), Raw(": "), Raw(a.text),
-                               Lines([Raw(" ("), T("due {date}", date=Day(a.due)), Raw(")")], sep="")
-                               if a.due else None], sep="") for a in taken.actions)
-    return Lines([
-        T("Minutes of {meeting}", meeting=meeting_label(ctx.session, meeting)),
-        Lines([T("Present:"), Lines([who(ctx.session, p) for p in taken.present], sep=", ")], sep=" "),
-        *section(Tag.TOPIC, T("Topics:")),
-        *section(Tag.INFO, T("Information:")),
-        *section(Tag.AGREED, T("Agreed:")),
-        *action_lines,
-    ])
-
-
-@command("minutes end", "cr fin", help=T("end the minutes, post and store them"), roles=STAFF,
-         usage=T("/minutes end"))
+@command("minutes end", "cr fin", help=T("end the minutes, post and store them"),
+         usage=T("/minutes end — by the meeting's chairs, a co-chair or the secretariat"))
 async def minutes_end(ctx: Context) -> None:
+    minutes = open_session(ctx.session, ctx.room.id)
+    if minutes is None:
+        raise UserError(T("No minutes are being taken in this room. Start with /minutes start S2."))
+    if not _chair_powers(ctx, minutes):
+        raise PermissionDenied(T("Only this meeting's chairs ({chairs}), a co-chair or the secretariat may end the "
+                                 "minutes.", chairs=people_list(ctx.session, minutes_of(ctx.session, minutes).chairs)))
     try:
         meeting, minutes = end(ctx.uow, ctx.room.id)
-    except NoMinutesHere as exc:
+    except NoMinutesHere as exc:  # (another process ended them meanwhile)
         raise UserError(T("No minutes are being taken in this room. Start with /minutes start S2.")) from exc
     ctx.audit("minutes.end", "meeting", meeting.id, session=minutes.id, held=meeting.status == MeetingStatus.HELD)
-    text = minutes_text(ctx, meeting, minutes_of(ctx.session, minutes))
+    text = minutes_text(ctx.session, meeting, minutes_of(ctx.session, minutes))
     if meeting.status != MeetingStatus.HELD:
         text = Lines([text, T("Nothing but attendance was recorded: S{id} is not marked as held.",
                               id=Raw(str(meeting.id)))])

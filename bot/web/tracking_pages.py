@@ -95,12 +95,14 @@ def meetings(request: Request, number: str | None = None) -> tuple[str, dict[str
 def _minutes(request: Request, meeting: Meeting) -> list[dict[str, Any]]:
     found = []
     for minutes in minutes_of_meeting(request.session, meeting.id or 0):
-        names = public_names(request.session, [*minutes.present, *(a.owner_id for a in minutes.actions)])
+        owners = [a.owner_id for a in minutes.actions if a.owner_id is not None]
+        names = public_names(request.session, [*minutes.present, *owners])
         found.append({
             "present": [names.get(p, "?") for p in minutes.present],
             "topics": [e.text for e in minutes.tagged(Tag.TOPIC)], "info": [e.text for e in minutes.tagged(Tag.INFO)],
             "agreed": [e.text for e in minutes.tagged(Tag.AGREED)],
-            "actions": [{"who": names.get(a.owner_id, "?"), "text": a.text, "done": a.done,
+            "actions": [{"who": names.get(a.owner_id, "?") if a.owner_id is not None else "—", "text": a.text,
+                         "done": a.done,
                          "due": say(request, Day(a.due)) if a.due else ""} for a in minutes.actions]})
     return found
 

@@ -18,12 +18,14 @@ from bot.domain.meetings import (
 )
 from bot.domain.meetings.agenda import agenda_items
 from bot.domain.meetings.cadence import CadenceNotice
+from bot.domain.meetings.minutes import AlreadyTaking, Minutes, Tag
 from bot.errors import UserError
 from bot.i18n import TN, Day, Lang, Lines, Localizable, Raw, T, When
 from bot.notify import Outbox
 from bot.parsing import Ref
 from bot.rules.calendar import Cadence, CadencePeriod
-from bot.storage.tables import Meeting, Room
+from bot.storage.tables import ActionItem, Meeting, Room
+from bot.wording.people import who
 
 MEETING = Ref("S", T("a meeting id like S2"))
 
@@ -137,3 +139,60 @@ def cadence_message(notice: CadenceNotice) -> Localizable:
     return T("{period} ends on {end} and the plenary has not met yet. Please plan it with /meeting plan plenary "
              "<YYYY-MM-DD HH:MM> [place], or post the minutes of the one held.", period=label, end=Day(period.end))
 
+
+
+# Minutes
+
+
+def people_list(session: Session, ids: list[int]) -> Lines:
+    """`@bob, @carol`: the people as mentions."""
+    return Lines([who(session, p) for p in ids], sep=", ")
+
+
+# Each kind of item as the reader would tag it (`#agreed`, `#accord` in French).
+ITEM_WORDS = {Tag.TOPIC: T("#topic"), Tag.INFO: T("#info"), Tag.IDEA: T("#idea"), Tag.AGREED: T("#agreed"),
+              Tag.DISAGREED: T("#disagreed"), Tag.ACTION: T("#action"), Tag.LINK: T("#link")}
+SECTIONS = ((Tag.TOPIC, T("Topics:")), (Tag.INFO, T("Information:")), (Tag.IDEA, T("Ideas:")),
+            (Tag.AGREED, T("Agreed:")), (Tag.DISAGREED, T("Disagreed:")))
+
+
+def action_line(session: Session, action: ActionItem) -> Lines:
+    """`• @carol: draft the letter (due April 17, 2024)`; `• no owner: …` for an action that named nobody known."""
+    owner = who(session, action.owner_id) if action.owner_id is not None else T("no owner")
+    return Lines([Raw("• "), owner, Raw(": "), Raw(action.text),
+                  Lines([Raw(" ("), T("due {date}", date=Day(action.due)), Raw(")")], sep="") if action.due else None],
+                 sep="")
+
+
+def minutes_text(session: Session, meeting: Meeting, taken: Minutes) -> Lines:
+    """The minutes as posted when they end: who was present and chaired, then each kind of item, actions with
+    their owners, and links."""
+    sections: list[Localizable] = []
+    for tag, title in SECTIONS:
+        chosen = taken.tagged(tag)
+        sections += [title, *(Raw(f"• {e.text}") for e in chosen)] if chosen else []
+    if taken.actions:
+        sections += [T("Actions:"), *(action_line(session, a) for a in taken.actions)]
+    if links := taken.tagged(Tag.LINK):
+        sections += [T("Links:"), *(Raw(f"• {e.text}") for e in links)]
+    return Lines([
+        T("Minutes of {meeting}", meeting=meeting_label(session, meeting)),
+        Lines([T("Present:"), people_list(session, taken.present)], sep=" "),
+        Lines([T("Chairs:"), people_list(session, taken.chairs)], sep=" "),
+        *sections,
+    ])
+
+
+def already_taking(session: Session, exc: AlreadyTaking, asked: int) -> UserError:
+    """Why /minutes start is refused while minutes are open in the room, saying which and since when."""
+    running = exc.running
+    fields = {"id": Raw(str(running.meeting_id)), "asked": Raw(str(asked)), "when": When(running.started_at),
+              "who": who(session, running.started_by) if running.started_by else Raw("?")}
+    if running.meeting_id == asked:
+        return UserError(T("Minutes of S{id} are already being taken here: {who} started them at {when}. Go on "
+                           "tagging your lines, or send /minutes end to finish.", **fields))
+    if exc.same_body:
+        return UserError(T("Minutes of S{id}, a meeting of the same body, are already being taken here ({who} "
+                           "started them at {when}). Is S{asked} really another meeting? Send /minutes end to "
+                           "finish S{id}'s first.", **fields))
+    return UserError(T("Minutes of S{id} are already being taken here; send /minutes end first.", **fields))

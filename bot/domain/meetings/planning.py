@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlmodel import select
+
 from bot.domain import UnitOfWork
 from bot.domain.meetings import MeetingKind, MeetingRefusal, MeetingStatus, WasCancelled, WasHeld, local_to_utc
 from bot.domain.meetings.reminders import skip_past_reminders
@@ -27,6 +29,10 @@ class AlreadyThen(MeetingRefusal):
     """The move changes nothing: same start, same place."""
 
 
+class AlreadyPlanned(MeetingRefusal):
+    """The same body already has meeting `meeting_id` planned at that time: the same meeting asked twice."""
+
+
 def _start(uow: UnitOfWork, local: datetime) -> datetime:
     starts_at = local_to_utc(local, uow.config.tz)
     if starts_at <= uow.now:
@@ -40,6 +46,11 @@ def plan(uow: UnitOfWork, kind: MeetingKind, group: WorkingGroup | None, local: 
     if place and len(place) > MAX_PLACE:
         raise PlaceTooLong()
     starts_at = _start(uow, local)
+    twin = uow.session.exec(select(Meeting.id).where(Meeting.kind == str(kind), Meeting.starts_at == starts_at,
+                                                     Meeting.group_id == (group.id if group else None),
+                                                     Meeting.status == MeetingStatus.PLANNED)).first()
+    if twin is not None:
+        raise AlreadyPlanned(twin)
     meeting = Meeting(kind=str(kind), group_id=group.id if group else None, starts_at=starts_at,
                       local_start=local.isoformat(timespec="minutes"), timezone=uow.config.timezone,
                       place=place or "", created_by=by, created_at=uow.now)

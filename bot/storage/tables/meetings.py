@@ -67,7 +67,11 @@ class MinutesSession(SQLModel, table=True):
 
 
 class MinutesEntry(SQLModel, table=True):
-    """A tagged line of the minutes: here | topic | info | agreed | action."""
+    """A tagged line of the minutes (`bot.domain.meetings.minutes.Tag`): an item (topic, info, idea, agreed,
+    disagreed, action, link), a presence (here, spoke), a chair given or taken back, or an undo.
+
+    `author_id` wrote the line; `person_id` is whom it names (present, made or unmade chair, the first owner of an
+    action). An undo is a line of its own whose `undoes_id` is the item it strikes: nothing is deleted."""
 
     __tablename__ = "minutes_entry"
 
@@ -75,22 +79,26 @@ class MinutesEntry(SQLModel, table=True):
     session_id: int = Field(foreign_key="minutes_session.id", index=True)
     tag: str
     person_id: int | None = Field(default=None, foreign_key="person.id")
+    author_id: int | None = Field(default=None, foreign_key="person.id")
+    undoes_id: int | None = Field(default=None, foreign_key="minutes_entry.id")
     text: str = ""
     at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ActionItem(SQLModel, table=True):
-    """Something a person agreed to do, from the minutes; reminded on its due date."""
+    """Something a person agreed to do, from the minutes; reminded on its due date. An action named no known
+    person has no owner (`owner_id` None); one struck by an undo of its line has `undone_at`."""
 
     __tablename__ = "action_item"
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     entry_id: int | None = Field(default=None, foreign_key="minutes_entry.id")
-    owner_id: int = Field(foreign_key="person.id", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     text: str
     due: date | None = None
     done: bool = False
+    undone_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)

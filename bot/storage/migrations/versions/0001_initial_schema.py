@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 06:09:18.679902
+Create Date: 2026-12-03 08:22:14.728911
 """
 from collections.abc import Sequence
 
@@ -398,10 +398,14 @@ def upgrade() -> None:
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('tag', sa.String(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('undoes_id', sa.Integer(), nullable=True),
     sa.Column('text', sa.String(), nullable=False),
     sa.Column('at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['person.id'], ),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.ForeignKeyConstraint(['session_id'], ['minutes_session.id'], ),
+    sa.ForeignKeyConstraint(['undoes_id'], ['minutes_entry.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('minutes_entry', schema=None) as batch_op:
@@ -481,10 +485,11 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=True),
-    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
     sa.Column('text', sa.String(), nullable=False),
     sa.Column('due', sa.Date(), nullable=True),
     sa.Column('done', sa.Boolean(), nullable=False),
+    sa.Column('undone_at', bot.storage.types.UTCDateTime(), nullable=True),
     sa.Column('done_at', bot.storage.types.UTCDateTime(), nullable=True),
     sa.Column('reminded_at', bot.storage.types.UTCDateTime(), nullable=True),
     sa.Column('created_at', bot.storage.types.UTCDateTime(), nullable=False),
