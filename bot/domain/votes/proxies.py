@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import union_all
 from sqlmodel import Session, col, or_, select
 
 from bot.audit import record_audit
@@ -168,6 +169,8 @@ def _was_given_for(session: Session, vote: Vote, giver_id: int, holder_id: int) 
 def took_back(uow: UnitOfWork, vote: Vote, giver_id: int) -> int | None:
     """The giver votes themselves: the holder's ballot for them is theirs now, a proxy for this vote alone ends.
     Returns the holder whose ballot was replaced, if any (to tell them)."""
+    if not _any_proxy_in(uow.session, vote, giver_id):
+        return None
     row = uow.session.get(ProxyBallot, (vote.id, giver_id))
     holder = row.holder_id if row else None
     if row is not None:
@@ -179,6 +182,14 @@ def took_back(uow: UnitOfWork, vote: Vote, giver_id: int) -> int | None:
             holder = holder or proxy.holder_id
     uow.session.flush()
     return holder
+
+
+def _any_proxy_in(session: Session, vote: Vote, giver_id: int) -> bool:
+    """One statement on every ballot: did the giver's proxy cast, or may it cast, in this vote?"""
+    cast = select(ProxyBallot.holder_id).where(ProxyBallot.vote_id == vote.id, ProxyBallot.giver_id == giver_id)
+    given = select(Proxy.holder_id).where(Proxy.vote_id == vote.id, Proxy.giver_id == giver_id,
+                                          col(Proxy.cancelled_at).is_(None))
+    return session.exec(union_all(cast, given).limit(1)).first() is not None  # type: ignore[call-overload]
 
 
 def given_and_held(session: Session, person_id: int, now: datetime) -> tuple[list[Proxy], list[Proxy]]:
