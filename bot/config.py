@@ -9,10 +9,21 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from bot.config_checks import (
+    _bool,
+    _duration,
+    _durations,
+    _int,
+    _month,
+    _retention,
+    _seconds,
+    _string,
+    _strings,
+    _timezone,
+)
 from bot.config_matrix import _devices, _trust
-from bot.rules.periods import DurationError, parse_duration
 
 SUPPORTED_LANGUAGES = ("fr", "en")
 DEFAULT_DATABASE_URL = "sqlite:///forum-bot.sqlite3"
@@ -125,6 +136,14 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    """Prometheus `/metrics` (bot/runtime/metrics.py): on the web site's port when the process serves it, else here."""
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = 9464
+
+
+@dataclass(frozen=True)
 class Config:
     """Every setting of the bot."""
 
@@ -140,6 +159,7 @@ class Config:
     housekeeping: HousekeepingConfig = field(default_factory=HousekeepingConfig)
     leadership: LeadershipConfig = field(default_factory=LeadershipConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     # The secret-ballot key (bot/ballot_key.py): FORUMBOT_BALLOT_KEY, else read from `ballot_key_file`, else (a
     # SQLite database) generated beside the database. `Forum` fills `ballot_key` with the key it resolved.
     ballot_key: str = ""
@@ -170,74 +190,10 @@ def _get(table: Mapping[str, Any], key: str, prefix: str, check: Callable[[Any],
         raise ConfigError(prefix + key, expected, value) from exc
 
 
-def _string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError
-    return value
-
-
-def _exactly(kind: type[T]) -> Callable[[Any], T]:  # a check that a value is a `kind` itself (True is no int)
-    def check(value: Any) -> T:
-        if type(value) is not kind:
-            raise TypeError
-        return value
-    return check
-
-
-_int, _bool = _exactly(int), _exactly(bool)
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise TypeError
-    return tuple(value)
-
-
-def _duration(value: Any) -> timedelta:
-    try:
-        return parse_duration(_string(value))
-    except DurationError as exc:
-        raise ValueError(str(exc)) from exc
-
-
-def _durations(value: Any) -> tuple[timedelta, ...]:
-    return tuple(_duration(v) for v in _strings(value))
-
-
-def _timezone(value: Any) -> str:
-    try:
-        ZoneInfo(_string(value))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError from exc
-    return str(value)
-
-
 def _language(value: Any) -> str:
     if value not in SUPPORTED_LANGUAGES:
         raise ValueError
     return str(value)
-
-
-def _month(value: Any) -> int:
-    month = _int(value)
-    if not 1 <= month <= 12:
-        raise ValueError
-    return month
-
-
-def _retention(value: Any) -> timedelta:
-    duration = _duration(value)
-    if duration < timedelta(days=2):
-        raise ValueError
-    return duration
-
-
-def _seconds(value: Any) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise TypeError
-    if not 0 < value <= 3600:
-        raise ValueError
-    return float(value)
 
 
 def _ballot_key(value: str) -> str:
@@ -258,8 +214,9 @@ def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 KNOWN_KEYS = {
     "": {"database_url", "timezone", "default_language", "admins", "reminders", "cadence", "meetings",
-         "telegram", "matrix", "housekeeping", "leadership", "ballot_key_file", "web"},
+         "telegram", "matrix", "housekeeping", "leadership", "ballot_key_file", "web", "metrics"},
     "web.": {"enabled", "listen", "port", "base_url"},
+    "metrics.": {"enabled", "listen", "port"},
     "reminders.": {"meeting_lead_times", "vote_reminder_before", "overdue_digest_every",
                    "weekly_digest_every", "mandate_warning_before"},
     "cadence.": {"group_period_months", "plenary_period_months", "plenary_start_month",
@@ -284,6 +241,13 @@ def _meetings(data: Mapping[str, Any]) -> MeetingsConfig:
     _reject_unknown(table, "meetings.")
     return MeetingsConfig(*(_get(table, k, "meetings.", _duration, f'a duration like "{ex}"', getattr(d, k))
                             for k, ex in (("minutes_open_before", "30min"), ("minutes_close_after", "4h"))))
+
+
+def _metrics(data: Mapping[str, Any]) -> MetricsConfig:
+    table = _section(data, "metrics")
+    return MetricsConfig(_get(table, "enabled", "metrics.", _bool, "true or false", False),
+                         _get(table, "listen", "metrics.", _string, "an address", "127.0.0.1"),
+                         _get(table, "port", "metrics.", _int, "a port number", 9464))
 
 
 def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = "config") -> Config:
@@ -368,14 +332,9 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
                 DEFAULT_DATABASE_URL),
         timezone=_get(data, "timezone", "", _timezone, "an IANA time zone like Europe/Paris", "Europe/Paris"),
         default_language=_get(data, "default_language", "", _language, '"fr" or "en"', "fr"),
-        admins=admins,
-        reminders=reminders,
-        cadence=cadence,
-        meetings=_meetings(data),
-        telegram=telegram,
-        matrix=matrix,
-        housekeeping=housekeeping, leadership=leadership,
-        web=web,
+        admins=admins, reminders=reminders, cadence=cadence, meetings=_meetings(data),
+        telegram=telegram, matrix=matrix, housekeeping=housekeeping, leadership=leadership,
+        web=web, metrics=_metrics(data),
         ballot_key=_ballot_key(env[BALLOT_KEY_ENV]) if env.get(BALLOT_KEY_ENV) else "",
         ballot_key_file=_get(data, "ballot_key_file", "", _string, "the path of a file holding the ballot key", ""),
         source=source,
