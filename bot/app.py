@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -26,6 +27,11 @@ from bot.storage.migrate import upgrade
 
 log = logging.getLogger("forumbot")
 
+HandledListener = Callable[[Incoming, Handled, float], None]
+"""Told of every message handled, with what the router did and how many seconds it took (bot/runtime/metrics.py)."""
+DeliveryListener = Callable[[str, str], None]
+"""Told of every failed delivery attempt: the network and the reason (an exception's class name, `room_inactive`)."""
+
 
 class Forum:
     """One forum's bot core, transport-neutral."""
@@ -41,9 +47,18 @@ class Forum:
         check_at_start(self.engine, key, key_source)
         self.router = Router(self.engine, config, clock, registry)
         self.due = DueRunner(self.engine, config)
+        self.on_handled: list[HandledListener] = []
+        self.on_delivery_failed: list[DeliveryListener] = []
 
     async def handle(self, incoming: Incoming) -> Handled:
-        return await self.router.handle(incoming)
+        started = time.perf_counter()
+        handled = await self.router.handle(incoming)
+        _tell(self.on_handled, incoming, handled, time.perf_counter() - started)
+        return handled
+
+    def delivery_failed(self, network: str, reason: str) -> None:
+        """A transport could not deliver an outbox message (bot/transports/base.py); it is tried again later."""
+        _tell(self.on_delivery_failed, network, reason)
 
     @staticmethod
     def command_menu(locale: str, private: bool) -> list[tuple[str, str]]:
@@ -63,7 +78,8 @@ class Forum:
                 # another process (the same script on the same database) made them at the same time: find them
 
     def run_due(self) -> int:
-        return self.due.run(self.clock.now())
+        """A pass now (the real-time scheduler's), remembering how late it ran (`self.due.last_pass`)."""
+        return self.due.run_pass(self.clock.now())
 
     def advance_to(self, target: datetime, done_elsewhere: Callable[[], bool] | None = None) -> int:
         """Simulated time only: run every item falling due until `target`, in time order.
@@ -94,3 +110,12 @@ class Forum:
         if done_elsewhere is None or not done_elsewhere():
             done += self.due.run(clock.now(), wait=True)
         return done
+
+
+def _tell(listeners: list[Callable[..., None]], *args: object) -> None:
+    """Call each listener; one that fails is logged, never the caller's failure (handling never raises)."""
+    for listener in listeners:
+        try:
+            listener(*args)
+        except Exception:
+            log.exception("listener %r failed", listener)

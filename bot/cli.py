@@ -294,7 +294,12 @@ def cmd_web(args: argparse.Namespace) -> int:
     config, site = _site(args)
     host, port = args.listen or config.web.listen, args.port or config.web.port
     print(f"forum-bot: the site is on http://{host}:{port}/", file=sys.stderr)
-    asyncio.run(serve_forever(site, host, port))
+    metrics = None
+    if config.metrics.enabled:  # the outbox's backlog, read from the database (this process handles no message)
+        from bot.runtime.metrics import Metrics, configured_networks
+
+        metrics = Metrics(site.engine, site.clock, configured_networks(config)).render
+    asyncio.run(serve_forever(site, host, port, metrics))
     return 0
 
 

@@ -138,6 +138,14 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    """Prometheus `/metrics` (bot/runtime/metrics.py): on the web site's port when the process serves it, else here."""
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = 9464
+
+
+@dataclass(frozen=True)
 class Config:
     """Every setting of the bot."""
 
@@ -155,6 +163,7 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     colleges: CollegeRules = field(default_factory=CollegeRules)
     proxies: ProxyRules = field(default_factory=ProxyRules)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     # The secret-ballot key (bot/ballot_key.py): FORUMBOT_BALLOT_KEY, else read from `ballot_key_file`, else (a
     # SQLite database) generated beside the database. `Forum` fills `ballot_key` with the key it resolved.
     ballot_key: str = ""
@@ -203,8 +212,10 @@ def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 KNOWN_KEYS = {
     "": {"database_url", "timezone", "default_language", "admins", "reminders", "cadence", "meetings",
-         "telegram", "matrix", "housekeeping", "leadership", "ballot_key_file", "web", "colleges", "proxies"},
+         "telegram", "matrix", "housekeeping", "leadership", "ballot_key_file", "web", "colleges", "proxies",
+         "metrics"},
     "web.": {"enabled", "listen", "port", "base_url"},
+    "metrics.": {"enabled", "listen", "port"},
     "reminders.": {"meeting_lead_times", "vote_reminder_before", "overdue_digest_every",
                    "weekly_digest_every", "mandate_warning_before"},
     "cadence.": {"group_period_months", "plenary_period_months", "plenary_start_month",
@@ -229,6 +240,13 @@ def _meetings(data: Mapping[str, Any]) -> MeetingsConfig:
     _reject_unknown(table, "meetings.")
     return MeetingsConfig(*(_get(table, k, "meetings.", _duration, f'a duration like "{ex}"', getattr(d, k))
                             for k, ex in (("minutes_open_before", "30min"), ("minutes_close_after", "4h"))))
+
+
+def _metrics(data: Mapping[str, Any]) -> MetricsConfig:
+    table = _section(data, "metrics")
+    return MetricsConfig(_get(table, "enabled", "metrics.", _bool, "true or false", False),
+                         _get(table, "listen", "metrics.", _string, "an address", "127.0.0.1"),
+                         _get(table, "port", "metrics.", _int, "a port number", 9464))
 
 
 def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = "config") -> Config:
@@ -322,6 +340,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], source: str = 
         housekeeping=housekeeping,
         leadership=leadership,
         web=web,
+        metrics=_metrics(data),
         colleges=_rules(data, "colleges", parse_college_rules),
         proxies=_rules(data, "proxies", parse_proxy_rules),
         ballot_key=_ballot_key(env[BALLOT_KEY_ENV]) if env.get(BALLOT_KEY_ENV) else "",

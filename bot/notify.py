@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -122,3 +124,32 @@ class Outbox:
         """Queue a message to every room with this purpose (e.g. the secretariat); returns how many."""
         return sum(self.to_room(room, message, kind=kind, key=key, extras=extras)
                    for room in self.rooms_with_purpose(purpose, group_id))
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """One network's undelivered messages: how many wait (to be sent, or tried again after a failure), since when
+    the oldest of them was queued, and how many are parked (for a room the bot was removed from: tried once a day,
+    kept apart so that they do not look like a delivery that is late)."""
+
+    network: str
+    waiting: int = 0
+    oldest: datetime | None = None
+    parked: int = 0
+
+
+def backlog(session: Session) -> list[Backlog]:
+    """The outbox's undelivered messages per network, in one query (the metrics and `forum-bot check`)."""
+    active = func.coalesce(Room.active, True)
+    rows = session.execute(
+        select(OutboxMessage.network, active, func.count(), func.min(OutboxMessage.created_at))
+        .outerjoin(Room, col(Room.id) == OutboxMessage.room_id).where(col(OutboxMessage.sent_at).is_(None))
+        .group_by(OutboxMessage.network, active)).all()
+    found: dict[str, Backlog] = {}
+    for network, is_active, count, oldest in rows:
+        was = found.get(network, Backlog(network))
+        if is_active:
+            found[network] = Backlog(network, count, oldest, was.parked)
+        else:
+            found[network] = Backlog(network, was.waiting, was.oldest, count)
+    return [found[network] for network in sorted(found)]

@@ -22,6 +22,7 @@ from bot.runtime.receiver_lock import ReceiverLock, Turns, receiver_key, until_s
 from bot.transports.console import SCRIPT_START, run_interactive, run_script
 
 if TYPE_CHECKING:
+    from bot.runtime.metrics import Metrics
     from bot.runtime.scheduler import DueScheduler
 
 log = logging.getLogger("forumbot")
@@ -54,13 +55,16 @@ async def run(config: Config, demo: bool = True) -> int:
 
     forum = Forum(config, RealClock())
     scheduler = DueScheduler(forum)
+    metrics = _metrics(forum)
     tasks: list[asyncio.Task[None]] = []
     if config.telegram.enabled:
-        tasks.append(asyncio.create_task(receive_telegram(forum, scheduler)))
+        tasks.append(asyncio.create_task(receive_telegram(forum, scheduler, metrics)))
     if config.matrix.enabled:
-        tasks.append(asyncio.create_task(receive_matrix(forum, scheduler)))
+        tasks.append(asyncio.create_task(receive_matrix(forum, scheduler, metrics)))
     if config.web.enabled:
-        tasks.append(asyncio.create_task(serve_web(forum)))
+        tasks.append(asyncio.create_task(serve_web(forum, metrics)))
+    elif metrics is not None:
+        tasks.append(asyncio.create_task(serve_metrics(metrics, config.metrics.listen, config.metrics.port)))
     scheduler.start()
     try:
         await asyncio.gather(*tasks)
@@ -69,14 +73,33 @@ async def run(config: Config, demo: bool = True) -> int:
     return 0
 
 
-async def serve_web(forum: Forum) -> None:
-    """The public site (`[web] enabled = true`), beside the networks, on the bot's own database and clock."""
+def _metrics(forum: Forum) -> Metrics | None:
+    """This process's metrics (`[metrics] enabled = true`), counting what `forum` does."""
+    if not forum.config.metrics.enabled:
+        return None
+    from bot.runtime.metrics import Metrics  # prometheus-client: not loaded when the metrics are off
+
+    return Metrics.of(forum)
+
+
+async def serve_web(forum: Forum, metrics: Metrics | None = None) -> None:
+    """The public site (`[web] enabled = true`), beside the networks, on the bot's own database and clock; with the
+    metrics on, `/metrics` too."""
     from bot.web.server import serve_forever
     from bot.web.site import Site
 
     web = forum.config.web
     log.info("web site on http://%s:%s/", web.listen, web.port)
-    await serve_forever(Site(forum.engine, forum.config, forum.clock), web.listen, web.port)
+    await serve_forever(Site(forum.engine, forum.config, forum.clock), web.listen, web.port,
+                        metrics.render if metrics else None)
+
+
+async def serve_metrics(metrics: Metrics, host: str, port: int) -> None:
+    """`/metrics` on a port of its own (`[metrics] listen`, `port`): the process serves no web site."""
+    from bot.web.server import METRICS_PATH, metrics_app, serve_forever
+
+    log.info("metrics on http://%s:%s%s", host, port, METRICS_PATH)
+    await serve_forever(metrics_app(metrics.render), host, port)
 
 
 # ------------------------------------------------------------------------------ one receiver per network
@@ -95,7 +118,7 @@ def telegram_identity(token: str) -> str:
     return bot_id if colon and bot_id.isdigit() else hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
-async def receive_telegram(forum: Forum, scheduler: DueScheduler) -> None:
+async def receive_telegram(forum: Forum, scheduler: DueScheduler, metrics: Metrics | None = None) -> None:
     """Telegram in `forum-bot run`. Long polling allows one reader per bot: on PostgreSQL, the process holding the
     lock polls and the others stand by, sending. With a webhook every process receives what the load balancer
     gives it, as before."""
@@ -103,6 +126,8 @@ async def receive_telegram(forum: Forum, scheduler: DueScheduler) -> None:
 
     tg = forum.config.telegram
     lock = None if tg.webhook_url else leader_lock(forum.engine, "telegram", telegram_identity(tg.token))
+    if metrics is not None:
+        metrics.watch_lock("telegram", lock)
     if lock is None:
         await run_telegram(forum, scheduler)
         return
@@ -117,12 +142,14 @@ async def receive_telegram(forum: Forum, scheduler: DueScheduler) -> None:
     await Turns("telegram", lock, forum.config.leadership).run(receive, standby)
 
 
-async def receive_matrix(forum: Forum, scheduler: DueScheduler) -> None:
+async def receive_matrix(forum: Forum, scheduler: DueScheduler, metrics: Metrics | None = None) -> None:
     """Matrix in `forum-bot run`: one process syncs the bot's device. A standby does not send either: sending in an
     encrypted room takes the device's keys, which only the syncing process may use."""
     from bot.transports.matrix import run_matrix
 
     lock = leader_lock(forum.engine, "matrix", forum.config.matrix.user_id)
+    if metrics is not None:
+        metrics.watch_lock("matrix", lock)
     if lock is None:
         await run_matrix(forum, scheduler)
         return

@@ -10,7 +10,7 @@ import logging
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, text
 from sqlmodel import Session
@@ -39,6 +39,16 @@ class DueSource:
     name: str
     next_due: Callable[[Session, Config, datetime], datetime | None]
     run: Callable[[JobContext], int]
+
+
+@dataclass(frozen=True)
+class DuePass:
+    """A pass as `DueRunner.run_pass` saw it: when it ran, how long its earliest item had been due by then (zero when
+    nothing was due yet), and how many items it acted upon."""
+
+    at: datetime
+    lag: timedelta
+    done: int
 
 
 due_sources: list[DueSource] = []
@@ -76,6 +86,7 @@ class DueRunner:
 
     def __init__(self, engine: Engine, config: Config) -> None:
         self.engine, self.config = engine, config
+        self.last_pass: DuePass | None = None
 
     def next_due(self, now: datetime) -> datetime | None:
         """The earliest moment anything falls due (it may be in the past: then it is due now)."""
@@ -94,4 +105,13 @@ class DueRunner:
                     done += source.run(JobContext(session, self.config, now, Outbox(session, self.config, now)))
             except Exception:
                 log.exception("due source %s failed", source.name)
+        return done
+
+    def run_pass(self, now: datetime) -> int:
+        """`run`, first asking when the earliest item fell due, to record in `last_pass` how late the pass is: a
+        scheduler that stalled, or a process that was down, shows here (bot/runtime/metrics.py)."""
+        due = self.next_due(now)
+        done = self.run(now)
+        lag = now - due if due is not None and due < now else timedelta(0)
+        self.last_pass = DuePass(now, lag, done)
         return done

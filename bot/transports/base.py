@@ -94,6 +94,7 @@ async def _send_batch(forum: Forum, transport: Transport, pending: Sequence[int 
             if room is not None and not room.active:
                 _record(session, message, last_error="room inactive: the bot was removed",
                         next_attempt_at=forum.clock.now() + MAX_BACKOFF * 24)
+                forum.delivery_failed(transport.network, "room_inactive")
                 continue
             account = None
             if room is None and message.person_id is not None:
@@ -107,6 +108,7 @@ async def _send_batch(forum: Forum, transport: Transport, pending: Sequence[int 
                 _record(session, message, attempts=attempts, last_error=error,
                         next_attempt_at=forum.clock.now() + backoff(attempts))
                 log.warning("delivery of outbox %s failed (attempt %s): %s", message.id, attempts, error)
+                forum.delivery_failed(transport.network, type(exc).__name__)
                 continue
             _record(session, message, sent_at=forum.clock.now(), attempts=message.attempts + 1,
                     platform_message_id=platform_id)
