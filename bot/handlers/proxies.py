@@ -117,8 +117,11 @@ async def proxy_cancel(ctx: Context, target: tuple[str, int] | None) -> None:
             ctx.outbox.to_person(holder, T("{giver} cancelled the proxy they gave you {covers}.",
                                            giver=who(ctx.session, ctx.person_id), covers=_covers(proxy, ctx)),
                                  kind="proxy_notice", key=f"proxy-cancelled:{proxy.id}")
-    ctx.reply(Lines([T("Cancelled:"), *(Lines([T("• to {holder}", holder=who(ctx.session, p.holder_id)),
-                                                _covers(p, ctx)], sep=" ") for p in ended)]))
+    ctx.reply(Lines([T("Cancelled:"), *(_given_line(ctx, p) for p in ended)]))
+
+
+def _given_line(ctx: Context, proxy: Proxy) -> Lines:
+    return Lines([T("• to {holder}", holder=who(ctx.session, proxy.holder_id)), _covers(proxy, ctx)], sep=" ")
 
 
 def _mine(ctx: Context) -> Localizable:
@@ -128,8 +131,7 @@ def _mine(ctx: Context) -> Localizable:
     lines: list[Localizable] = []
     if given:
         lines.append(T("Proxies you gave:"))
-        lines.extend(Lines([T("• to {holder}", holder=who(ctx.session, p.holder_id)), _covers(p, ctx)], sep=" ")
-                     for p in given)
+        lines.extend(_given_line(ctx, p) for p in given)
     if held:
         lines.append(T("Proxies you hold:"))
         lines.extend(Lines([T("• from {giver}", giver=who(ctx.session, p.giver_id)), _covers(p, ctx)], sep=" ")

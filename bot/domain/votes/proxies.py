@@ -109,7 +109,7 @@ def covering(session: Session, vote: Vote, giver_id: int, holder_id: int, now: d
     meeting_id = _meeting_of(session, vote)
     for proxy in _active(session, now, giver_id=giver_id, holder_id=holder_id):
         if proxy.vote_id == vote.id or (proxy.meeting_id is not None and proxy.meeting_id == meeting_id) or \
-                (proxy.until is not None and proxy.vote_id is None and proxy.meeting_id is None):
+                _dated(proxy):
             return proxy
     return None
 
@@ -117,7 +117,7 @@ def covering(session: Session, vote: Vote, giver_id: int, holder_id: int, now: d
 def givers_at_meeting(session: Session, meeting_id: int, holders: frozenset[int], now: datetime) -> set[int]:
     """Those whose proxy for the meeting (or until a date) is held by someone present: counted present too."""
     return {p.giver_id for p in _active(session, now) if p.holder_id in holders and
-            (p.meeting_id == meeting_id or (p.until is not None and p.vote_id is None and p.meeting_id is None))}
+            (p.meeting_id == meeting_id or _dated(p))}
 
 
 def cast_for(uow: UnitOfWork, vote: Vote, holder_id: int, giver_id: int, choice: str, reason: str | None,
@@ -230,7 +230,12 @@ def _same_cover(proxy: Proxy, cover: Cover) -> bool:
         return proxy.vote_id == cover.vote.id
     if cover.meeting is not None:
         return proxy.meeting_id == cover.meeting.id
-    return cover.until is not None and proxy.until is not None and proxy.vote_id is None and proxy.meeting_id is None
+    return cover.until is not None and _dated(proxy)
+
+
+def _dated(proxy: Proxy) -> bool:
+    """A proxy for every vote until a date (not for one vote or one meeting)."""
+    return proxy.until is not None and proxy.vote_id is None and proxy.meeting_id is None
 
 
 def _meeting_of(session: Session, vote: Vote) -> int | None:
